@@ -1,0 +1,90 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// How many threads the compute kernels (GEMM, convolution, large elementwise work) may use.
+///
+/// The default is every core the process may run on. The distributed engine lowers it when
+/// several worker threads share the machine, so workers and intra-op threads do not oversubscribe
+/// the cores. A value set with ``ComputeThreads/withLimit(_:_:)`` applies to the calling thread only
+/// and wins over the process-wide ``ComputeThreads/processDefault``.
+public enum ComputeThreads {
+  private static let defaultCount = Atomic<Int>(0)
+  private static let local = ThreadLocalInt()
+
+  /// The number of cores this process can use.
+  public static var available: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+  /// The process-wide thread count; 0 or less restores "all cores".
+  public static var processDefault: Int {
+    get {
+      let value = defaultCount.load(ordering: .relaxed)
+      return value > 0 ? value : available
+    }
+    set { defaultCount.store(max(0, newValue), ordering: .relaxed) }
+  }
+
+  /// The thread count kernels called from the current thread use.
+  public static var current: Int {
+    let value = local.value
+    return value > 0 ? value : processDefault
+  }
+
+  /// Runs `body` with the calling thread's kernel thread count set to `limit` (at least 1).
+  public static func withLimit<R>(_ limit: Int, _ body: () throws -> R) rethrows -> R {
+    let saved = local.value
+    local.value = max(1, limit)
+    defer { local.value = saved }
+    return try body()
+  }
+}
+
+/// Runs `body(i)` for `i` in `0..<count` on up to `threads` threads; the caller takes part.
+///
+/// With one thread (or one item) the loop runs inline, with no dispatch overhead. Items are
+/// handed out as contiguous ranges, one per thread, so results do not depend on timing.
+/// `body` must be safe to call concurrently for different indices (each writes its own memory).
+@inlinable
+public func parallelFor(_ count: Int, threads: Int = ComputeThreads.current, _ body: (Int) -> Void) {
+  let workers = min(max(1, threads), count)
+  if workers <= 1 {
+    for i in 0..<count { body(i) }
+    return
+  }
+  // `body` writes to disjoint memory per index (the caller's contract), so sharing it with the
+  // Dispatch threads for the duration of this call is safe even though it is not `@Sendable`.
+  withoutActuallyEscaping(body) { body in
+    let shared = UncheckedSendable(body)
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      let start = count * w / workers
+      let end = count * (w + 1) / workers
+      for i in start..<end { shared.value(i) }
+    }
+  }
+}
+
+/// Wraps a value the compiler cannot prove `Sendable` when the code around it guarantees safe use
+/// (each thread touches its own part, and the value outlives the concurrent section).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+  /// The wrapped value.
+  public let value: Value
+  /// Wraps `value`.
+  @inlinable public init(_ value: Value) { self.value = value }
+}
+
+/// A per-thread `Int`, stored with POSIX thread-specific data (0 when never set).
+final class ThreadLocalInt: Sendable {
+  private let key: pthread_key_t
+
+  init() {
+    var key = pthread_key_t()
+    let status = pthread_key_create(&key, nil)
+    precondition(status == 0, "pthread_key_create failed with status \(status)")
+    self.key = key
+  }
+
+  var value: Int {
+    get { Int(bitPattern: pthread_getspecific(key)) }
+    set { pthread_setspecific(key, UnsafeRawPointer(bitPattern: newValue)) }
+  }
+}

@@ -1,0 +1,3 @@
+import GrawaCLI
+
+GrawaCLI.main(CommandLine.arguments)
