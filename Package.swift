@@ -23,7 +23,7 @@ let package = Package(
     .target(name: "GrawaCLI", dependencies: ["GrawaTensor"]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
     // Helpers shared by the test targets: tolerance asserts, finite-difference gradient checks.
-    .target(name: "_TestSupport", dependencies: ["GrawaTensor"]),
+    .target(name: "_TestSupport", dependencies: ["GrawaTensor"], path: "Sources/_TestSupport"),
     .testTarget(name: "GrawaTensorTests", dependencies: ["GrawaTensor", "_TestSupport"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI"]),
   ]

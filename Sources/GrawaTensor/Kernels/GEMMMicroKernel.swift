@@ -1,0 +1,139 @@
+// The SGEMM micro-kernel: a register tile of `GEMMTile.mr` rows by two SIMD vectors of columns.
+//
+// The default build targets AVX-512 (SIMD16, a 6 x 32 tile, 12 zmm accumulators). Under the
+// compilation condition `GRAWA_VECTOR256` (for AVX2 machines, built with `-Xcc -march=x86-64-v3`)
+// the same source uses SIMD8 vectors: a 6 x 16 tile that fits the 16 ymm registers.
+//
+// Accumulators are separate named locals (an array of SIMD values spills to memory) and every
+// multiply-add goes through `addProduct`, which Swift lowers to a fused `vfmadd`.
+
+#if GRAWA_VECTOR256
+/// The SIMD vector the GEMM micro-kernel works on (256-bit build).
+typealias GEMMVector = SIMD8<Float>
+#else
+/// The SIMD vector the GEMM micro-kernel works on (AVX-512 build).
+typealias GEMMVector = SIMD16<Float>
+#endif
+
+/// Shape constants of the micro-kernel's register tile and packed panels.
+enum GEMMTile {
+  /// Rows of the register tile (rows of a packed A panel).
+  @inline(__always) static var mr: Int { 6 }
+  /// Columns of the register tile (columns of a packed B panel): two vectors.
+  @inline(__always) static var nr: Int { 2 * GEMMVector.scalarCount }
+  /// Byte alignment of the packing buffers (a cache line; also the widest vector).
+  @inline(__always) static var alignment: Int { 64 }
+}
+
+/// Writes one vector of the result: `c = alpha * acc + beta * c`, ignoring `c` when `beta == 0`.
+/// The arithmetic matches ``gemmStoreEdge`` lane by lane (one fused multiply-add per element), so
+/// a value computed in a full tile and in an edge tile is bit-identical.
+@inline(__always)
+private func gemmUpdate(
+  _ c: UnsafeMutablePointer<Float>, _ acc: GEMMVector,
+  _ alpha: GEMMVector, _ beta: Float, _ betaV: GEMMVector
+) {
+  let raw = UnsafeMutableRawPointer(c)
+  if beta == 0 {
+    raw.storeBytes(of: acc * alpha, as: GEMMVector.self)
+  } else if beta == 1 {
+    let old = raw.loadUnaligned(as: GEMMVector.self)
+    raw.storeBytes(of: old.addingProduct(acc, alpha), as: GEMMVector.self)
+  } else {
+    let old = raw.loadUnaligned(as: GEMMVector.self)
+    raw.storeBytes(of: (old * betaV).addingProduct(acc, alpha), as: GEMMVector.self)
+  }
+}
+
+/// Computes one full register tile: `C[0..<mr, 0..<nr] = alpha * Apanel * Bpanel + beta * C`.
+///
+/// `a` is a packed A panel (`kc` groups of `mr` floats), `b` a packed B panel (`kc` groups of
+/// `nr` floats, 64-byte aligned); `c` has row stride `ldc`. The sum over `kc` runs in order
+/// `p = 0, 1, ..., kc - 1`, one fused multiply-add per step, for every element.
+@inline(never)
+func gemmMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
+) {
+  typealias V = GEMMVector
+  let step = MemoryLayout<V>.stride
+  var c00 = V(), c01 = V()
+  var c10 = V(), c11 = V()
+  var c20 = V(), c21 = V()
+  var c30 = V(), c31 = V()
+  var c40 = V(), c41 = V()
+  var c50 = V(), c51 = V()
+  var pa = a
+  var pb = UnsafeRawPointer(b)
+  var p = 0
+  while p < kc {
+    let b0 = pb.load(as: V.self)
+    let b1 = pb.load(fromByteOffset: step, as: V.self)
+    var av = V(repeating: pa[0])
+    c00.addProduct(av, b0)
+    c01.addProduct(av, b1)
+    av = V(repeating: pa[1])
+    c10.addProduct(av, b0)
+    c11.addProduct(av, b1)
+    av = V(repeating: pa[2])
+    c20.addProduct(av, b0)
+    c21.addProduct(av, b1)
+    av = V(repeating: pa[3])
+    c30.addProduct(av, b0)
+    c31.addProduct(av, b1)
+    av = V(repeating: pa[4])
+    c40.addProduct(av, b0)
+    c41.addProduct(av, b1)
+    av = V(repeating: pa[5])
+    c50.addProduct(av, b0)
+    c51.addProduct(av, b1)
+    pa += 6
+    pb += 2 * step
+    p &+= 1
+  }
+  let alphaV = V(repeating: alpha)
+  let betaV = V(repeating: beta)
+  let w = V.scalarCount
+  var row = c
+  gemmUpdate(row, c00, alphaV, beta, betaV)
+  gemmUpdate(row + w, c01, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c10, alphaV, beta, betaV)
+  gemmUpdate(row + w, c11, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c20, alphaV, beta, betaV)
+  gemmUpdate(row + w, c21, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c30, alphaV, beta, betaV)
+  gemmUpdate(row + w, c31, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c40, alphaV, beta, betaV)
+  gemmUpdate(row + w, c41, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c50, alphaV, beta, betaV)
+  gemmUpdate(row + w, c51, alphaV, beta, betaV)
+}
+
+/// Computes a partial register tile (`rows <= mr`, `cols <= nr`): the full tile goes to the
+/// scratch `tile` (`mr * nr` floats, row stride `nr`), then the valid part is merged into `c` with
+/// the same per-element arithmetic as the full-tile path.
+@inline(never)
+func gemmEdgeKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, rows: Int, cols: Int,
+  _ alpha: Float, _ beta: Float, tile: UnsafeMutablePointer<Float>
+) {
+  let nr = GEMMTile.nr
+  gemmMicroKernel(kc, a, b, tile, nr, 1, 0)
+  for i in 0..<rows {
+    let src = tile + i * nr
+    let dst = c + i * ldc
+    if beta == 0 {
+      for j in 0..<cols { dst[j] = src[j] * alpha }
+    } else if beta == 1 {
+      for j in 0..<cols { dst[j] = dst[j].addingProduct(src[j], alpha) }
+    } else {
+      for j in 0..<cols { dst[j] = (dst[j] * beta).addingProduct(src[j], alpha) }
+    }
+  }
+}
