@@ -127,3 +127,25 @@ extension Tensor {
     return Tensor(validShape: target, scalars: result)
   }
 }
+
+extension Tensor {
+  /// This tensor stretched to `target` (which it must broadcast to); not recorded.
+  func broadcasted(to target: [Int]) -> Tensor {
+    if target == shape { return detached() }
+    let sa = Broadcasting.strides(of: shape, in: target)
+    let zero = [Int](repeating: 0, count: target.count)
+    let count = target.reduce(1, *)
+    let out = scalars.withUnsafeBufferPointer { src in
+      makeScalars(count: count) { dst in
+        Broadcasting.forEachRun(outShape: target, stridesA: sa, stridesB: zero) { oa, _, oo, n, ia, _ in
+          if ia == 0 {
+            (dst + oo).initialize(repeating: src[oa], count: n)
+          } else {
+            for j in 0..<n { dst[oo + j] = src[oa + j * ia] }
+          }
+        }
+      }
+    }
+    return Tensor(validShape: target, scalars: out)
+  }
+}
