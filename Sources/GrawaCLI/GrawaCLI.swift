@@ -1,9 +1,83 @@
+import Foundation
+
+/// A `grawa-train` sub-command.
+protocol Command: Sendable {
+  /// The word that selects it, e.g. `"bench"`.
+  static var name: String { get }
+  /// One line for the command list.
+  static var abstract: String { get }
+  /// Its full help text.
+  static var help: String { get }
+  /// Parses `arguments` (after the sub-command word) and runs.
+  static func run(_ arguments: [String]) throws
+}
+
 /// Entry point of the `grawa-train` command.
 public enum GrawaCLI {
-  /// Runs the command line `arguments` (the first element is the program name) and exits.
+  static let commands: [any Command.Type] = [BenchCommand.self]
+
+  /// The top-level help text.
+  public static var help: String {
+    let width = (commands.map { $0.name.count }.max() ?? 0) + 2
+    let list = commands.map { "  " + $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + $0.abstract }
+    return ([
+      "grawa-train: distributed data-parallel training with GRAWA (MGRAWA, LGRAWA) and its baselines.",
+      "",
+      "USAGE: grawa-train <subcommand> [options]",
+      "",
+      "SUBCOMMANDS:",
+    ] + list + [
+      "",
+      "OPTIONS:",
+      "  --help      Show this help (or `grawa-train <subcommand> --help`).",
+      "  --version   Print the version.",
+    ]).joined(separator: "\n")
+  }
+
+  /// Runs `arguments` (the first element is the program name) and returns the exit code.
+  public static func run(_ arguments: [String]) -> Int32 {
+    let rest = Array(arguments.dropFirst())
+    guard let first = rest.first else {
+      print(help)
+      return 0
+    }
+    if first == "--help" || first == "-h" || first == "help" {
+      print(help)
+      return 0
+    }
+    if first == "--version" {
+      print("grawa-train \(GrawaVersion.string)")
+      return 0
+    }
+    guard let command = commands.first(where: { $0.name == first }) else {
+      printError("error: unknown subcommand '\(first)'\nRun 'grawa-train --help' for the list.")
+      return 2
+    }
+    let commandArguments = Array(rest.dropFirst())
+    if commandArguments.contains("--help") || commandArguments.contains("-h") {
+      print(command.help)
+      return 0
+    }
+    do {
+      try command.run(commandArguments)
+      return 0
+    } catch let error as CLIError {
+      let hint = error.exitCode == 2 ? "\nRun 'grawa-train \(command.name) --help' for usage." : ""
+      printError("error: \(error.description)\(hint)")
+      return error.exitCode
+    } catch {
+      printError("error: \(error)")
+      return 1
+    }
+  }
+
+  /// Runs `arguments` and exits the process with the resulting code.
   public static func main(_ arguments: [String]) -> Never {
-    print("grawa-train")
-    exit(0)
+    exit(run(arguments))
   }
 }
-import Foundation
+
+/// Writes `message` and a newline to standard error.
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,23 @@
+/// An error the command line reports to the user, with the exit code it maps to.
+public enum CLIError: Error, CustomStringConvertible, Equatable {
+  /// Bad flags or values (exit code 2, like swift-argument-parser and argparse).
+  case usage(String)
+  /// The command ran and failed (exit code 1).
+  case failure(String)
+
+  /// The process exit code for this error.
+  public var exitCode: Int32 {
+    switch self {
+    case .usage: 2
+    case .failure: 1
+    }
+  }
+
+  /// The message shown on standard error.
+  public var description: String {
+    switch self {
+    case .usage(let message): message
+    case .failure(let message): message
+    }
+  }
+}
