@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of the built `grawa-train` binary: exit codes, standard error, JSON output.
+final class CommandLineTests: XCTestCase {
+  struct Outcome {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+  }
+
+  /// The directory holding the built products (the test bundle sits beside the executables).
+  static var productsDirectory: URL {
+    Bundle.main.bundleURL
+  }
+
+  func runTool(_ arguments: [String]) throws -> Outcome {
+    let executable = Self.productsDirectory.appendingPathComponent("grawa-train")
+    XCTAssertTrue(FileManager.default.isExecutableFile(atPath: executable.path), "missing \(executable.path)")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Outcome(
+      status: process.terminationStatus,
+      standardOutput: String(decoding: outData, as: UTF8.self),
+      standardError: String(decoding: errData, as: UTF8.self))
+  }
+
+  func testHelp_listsSubcommandsAndExitsZero() throws {
+    let outcome = try runTool(["--help"])
+    XCTAssertEqual(outcome.status, 0)
+    XCTAssertTrue(outcome.standardOutput.contains("USAGE: grawa-train <subcommand>"))
+    XCTAssertTrue(outcome.standardOutput.contains("bench"))
+  }
+
+  func testVersion_printsSemanticVersion() throws {
+    let outcome = try runTool(["--version"])
+    XCTAssertEqual(outcome.status, 0)
+    XCTAssertTrue(
+      outcome.standardOutput.range(of: #"^grawa-train \d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil,
+      outcome.standardOutput)
+  }
+
+  func testUnknownSubcommand_exitsTwoWithMessage() throws {
+    let outcome = try runTool(["frobnicate"])
+    XCTAssertEqual(outcome.status, 2)
+    XCTAssertTrue(outcome.standardError.contains("unknown subcommand 'frobnicate'"), outcome.standardError)
+  }
+
+  func testBenchBadFlagValue_exitsTwoNamingTheFlag() throws {
+    let outcome = try runTool(["bench", "--threads", "zero"])
+    XCTAssertEqual(outcome.status, 2)
+    XCTAssertTrue(outcome.standardError.contains("invalid value 'zero' for '--threads'"), outcome.standardError)
+    let unknown = try runTool(["bench", "--gpu"])
+    XCTAssertEqual(unknown.status, 2)
+    XCTAssertTrue(unknown.standardError.contains("unknown option '--gpu'"), unknown.standardError)
+    let sizes = try runTool(["bench", "--sizes", "64,,128"])
+    XCTAssertEqual(sizes.status, 2)
+    XCTAssertTrue(sizes.standardError.contains("'--sizes'"), sizes.standardError)
+  }
+
+  func testBenchHelp_documentsEveryOption() throws {
+    let outcome = try runTool(["bench", "--help"])
+    XCTAssertEqual(outcome.status, 0)
+    for option in ["--sizes", "--threads", "--repetitions", "--json", "--skip-conv"] {
+      XCTAssertTrue(outcome.standardOutput.contains(option), "help lacks \(option)")
+    }
+  }
+
+  func testBenchJSON_isOneObjectWithTheFigures() throws {
+    let outcome = try runTool(["bench", "--sizes", "64", "--repetitions", "1", "--skip-conv", "--json"])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    let object = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+    let gemm = try XCTUnwrap(object?["gemm"] as? [[String: Any]])
+    XCTAssertFalse(gemm.isEmpty)
+    XCTAssertEqual(gemm.first?["size"] as? Int, 64)
+    let gflops = try XCTUnwrap(gemm.first?["medianGFLOPS"] as? Double)
+    XCTAssertGreaterThan(gflops, 0)
+    let peak = try XCTUnwrap(object?["peakResidentMegabytes"] as? Double)
+    XCTAssertGreaterThan(peak, 1)
+  }
+}
