@@ -24,6 +24,9 @@ public struct ParameterLayout: Sendable, Equatable {
     for name in names where !seen.insert(name).inserted {
       throw TensorError("ParameterLayout", "duplicate tensor name '\(name)'")
     }
+    for (index, shape) in shapes.enumerated() where shape.contains(where: { $0 < 0 }) {
+      throw TensorError("ParameterLayout", "tensor \(index) '\(names[index])' has a negative dimension in \(describe(shape))")
+    }
     var offsets: [Int] = []
     var running = 0
     for shape in shapes {

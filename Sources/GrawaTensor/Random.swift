@@ -40,8 +40,11 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
   /// Restores a generator from ``state``.
   /// - Throws: ``TensorError`` when `state` is not six words or the state words are all zero.
   public init(state: [UInt64]) throws {
-    guard state.count == 6, state[0...3].contains(where: { $0 != 0 }) else {
-      throw TensorError("RandomGenerator(state:)", "expected 6 words with a non-zero generator state, got \(state.count) words")
+    guard state.count == 6 else {
+      throw TensorError("RandomGenerator(state:)", "expected 6 state words, got \(state.count)")
+    }
+    guard state[0...3].contains(where: { $0 != 0 }) else {
+      throw TensorError("RandomGenerator(state:)", "the four generator words are all zero (not a valid xoshiro256** state)")
     }
     s0 = state[0]
     s1 = state[1]

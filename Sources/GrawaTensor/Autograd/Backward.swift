@@ -33,6 +33,13 @@ extension Tensor {
     var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
     var stack: [GradNode] = [root]
     while let current = stack.popLast() {
+      // A node consumed by an earlier backward pass has lost its closure: going on would silently
+      // drop the gradient that should flow through it, so refuse before changing anything.
+      if current.isReleased {
+        throw TensorError(
+          "backward",
+          "the graph through '\(current.operation)' was already consumed by an earlier backward pass")
+      }
       order.append(current)
       for case let input? in current.inputs where seen.insert(ObjectIdentifier(input)).inserted {
         stack.append(input)

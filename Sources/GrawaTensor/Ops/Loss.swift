@@ -70,7 +70,8 @@ extension Tensor {
     let logProbabilities = GradientRecording.withoutGradients { detached().logSoftmax() }
     var total: Double = 0
     for r in 0..<rows { total -= Double(logProbabilities.scalars[r * columns + labels[r]]) }
-    let divisor = reduction == .mean ? Float(Swift.max(rows, 1)) : 1
+    // The mean over an empty batch is 0/0 = NaN, as in PyTorch.
+    let divisor = reduction == .mean ? Float(rows) : 1
     var result = Tensor(Float(total) / divisor)
     let original = shape
     Tensor.record(&result, operation: "crossEntropy", inputs: [self]) { g in
