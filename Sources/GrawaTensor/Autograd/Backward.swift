@@ -58,6 +58,7 @@ extension Tensor {
       pending[index] = nil
       if current.isLeaf {
         if var existing = current.grad {
+          current.grad = nil  // keep `existing` uniquely referenced: add in place, no copy
           existing.addInPlace(gradient)
           current.grad = existing
         } else {

@@ -4,10 +4,25 @@
 /// `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`. Leading dimensions are row strides in
 /// elements (`lda >= k` when A is not transposed, `lda >= m` when it is; likewise for B, and
 /// `ldc >= n`). When `beta == 0`, C is overwritten and its previous contents (even NaN) are ignored.
+///
+/// The fast path is a pure-Swift, BLIS-style blocked kernel: op(B) is packed into zero-padded column
+/// panels and op(A) into zero-padded row panels (the packing absorbs the transposes and leading
+/// dimensions), and a register-tiled SIMD micro-kernel (6 x 32 with SIMD16 on AVX-512; 6 x 16 with
+/// SIMD8 under `GRAWA_VECTOR256`) accumulates into C.
+///
+/// Determinism: every element of C is summed over `k` in the same order whatever the thread count
+/// (K is cut into blocks that depend only on `k`; threads split the rows or the columns of C, never
+/// K), so the same inputs give bit-identical results for any `threads` value.
 public enum GEMM {
   /// Computes `C = alpha * op(A) * op(B) + beta * C` (see ``GEMM``).
+  ///
+  /// When `alpha == 0` or `k == 0`, A and B are not read and C becomes `beta * C` (BLAS semantics).
+  /// Packing memory comes from a per-thread workspace that is kept between calls (a few MB per
+  /// thread that ever ran a large product; see ``releaseThreadWorkspace()``), so small calls do
+  /// not allocate. Safe to call from several threads at once on disjoint C.
   /// - Parameters:
-  ///   - threads: how many threads to use; `nil` means ``ComputeThreads/current``.
+  ///   - threads: how many threads to use; `nil` means ``ComputeThreads/current``. Products under
+  ///     about 2 MFLOP run on the calling thread only. The result does not depend on this value.
   public static func sgemm(
     transposeA: Bool, transposeB: Bool,
     m: Int, n: Int, k: Int,
@@ -18,9 +33,27 @@ public enum GEMM {
     c: UnsafeMutablePointer<Float>, ldc: Int,
     threads: Int? = nil
   ) {
-    referenceSGEMM(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
+    precondition(lda >= max(1, transposeA ? m : k), "sgemm: lda too small")
+    precondition(ldb >= max(1, transposeB ? k : n), "sgemm: ldb too small")
+    precondition(ldc >= max(1, n), "sgemm: ldc too small")
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+      scaleC(m: m, n: n, beta: beta, c: c, ldc: ldc)
+      return
+    }
+    let operands = GEMMOperands(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+    blockedSGEMM(operands, threads: max(1, threads ?? ComputeThreads.current))
+  }
+
+  /// Frees the packing memory the calling thread keeps for ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:)``.
+  ///
+  /// Optional: the memory is also freed when the thread exits. Useful after a one-off large product
+  /// on a long-lived thread.
+  public static func releaseThreadWorkspace() {
+    GEMMWorkspace.releaseCurrent()
   }
 
   /// A plain triple loop with the same contract as ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:)``.

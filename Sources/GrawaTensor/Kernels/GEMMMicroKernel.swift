@@ -1,3 +1,4 @@
+import Foundation
 // The SGEMM micro-kernel: a register tile of `GEMMTile.mr` rows by two SIMD vectors of columns.
 //
 // The default build targets AVX-512 (SIMD16, a 6 x 32 tile, 12 zmm accumulators). Under the
@@ -17,13 +18,23 @@ typealias GEMMVector = SIMD16<Float>
 
 /// Shape constants of the micro-kernel's register tile and packed panels.
 enum GEMMTile {
+  #if GRAWA_VECTOR256 || GEMM_MR6
   /// Rows of the register tile (rows of a packed A panel).
   @inline(__always) static var mr: Int { 6 }
+  #else
+  /// Rows of the register tile (rows of a packed A panel).
+  @inline(__always) static var mr: Int { 8 }
+  #endif
   /// Columns of the register tile (columns of a packed B panel): two vectors.
   @inline(__always) static var nr: Int { 2 * GEMMVector.scalarCount }
   /// Byte alignment of the packing buffers (a cache line; also the widest vector).
   @inline(__always) static var alignment: Int { 64 }
 }
+
+let gemmPrefetchC = getenv("GRAWA_NOPF") == nil
+@_silgen_name("llvm.prefetch.p0")
+func _gemmLLVMPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
+@inline(__always) func gemmPrefetch(_ p: UnsafeRawPointer) { _gemmLLVMPrefetch(p, 0, 3, 1) }
 
 /// Writes one vector of the result: `c = alpha * acc + beta * c`, ignoring `c` when `beta == 0`.
 /// The arithmetic matches ``gemmStoreEdge`` lane by lane (one fused multiply-add per element), so
@@ -45,14 +56,15 @@ private func gemmUpdate(
   }
 }
 
+#if GRAWA_VECTOR256 || GEMM_MR6
 /// Computes one full register tile: `C[0..<mr, 0..<nr] = alpha * Apanel * Bpanel + beta * C`.
 ///
-/// `a` is a packed A panel (`kc` groups of `mr` floats), `b` a packed B panel (`kc` groups of
-/// `nr` floats, 64-byte aligned); `c` has row stride `ldc`. The sum over `kc` runs in order
+/// `a` is a packed A panel (`kc` groups of `mr` floats); `b` holds `kc` rows of `nr` floats,
+/// `bRowBytes` apart (a packed B panel, or a block of B read in place); `c` has row stride `ldc`. The sum over `kc` runs in order
 /// `p = 0, 1, ..., kc - 1`, one fused multiply-add per step, for every element.
 @inline(never)
 func gemmMicroKernel(
-  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
 ) {
   typealias V = GEMMVector
@@ -63,12 +75,21 @@ func gemmMicroKernel(
   var c30 = V(), c31 = V()
   var c40 = V(), c41 = V()
   var c50 = V(), c51 = V()
+  if gemmPrefetchC {
+    var row = UnsafeRawPointer(c)
+    for _ in 0..<GEMMTile.mr {
+      gemmPrefetch(row)
+      gemmPrefetch(row + 64)
+      gemmPrefetch(row + (GEMMTile.nr * 4 - 4))
+      row += ldc * 4
+    }
+  }
   var pa = a
-  var pb = UnsafeRawPointer(b)
+  var pb = b
   var p = 0
   while p < kc {
-    let b0 = pb.load(as: V.self)
-    let b1 = pb.load(fromByteOffset: step, as: V.self)
+    let b0 = pb.loadUnaligned(as: V.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: step, as: V.self)
     var av = V(repeating: pa[0])
     c00.addProduct(av, b0)
     c01.addProduct(av, b1)
@@ -88,7 +109,7 @@ func gemmMicroKernel(
     c50.addProduct(av, b0)
     c51.addProduct(av, b1)
     pa += 6
-    pb += 2 * step
+    pb += bRowBytes
     p &+= 1
   }
   let alphaV = V(repeating: alpha)
@@ -114,17 +135,112 @@ func gemmMicroKernel(
   gemmUpdate(row + w, c51, alphaV, beta, betaV)
 }
 
+#else
+/// Computes one full register tile: `C[0..<mr, 0..<nr] = alpha * Apanel * Bpanel + beta * C`.
+///
+/// `a` is a packed A panel (`kc` groups of `mr` floats); `b` holds `kc` rows of `nr` floats,
+/// `bRowBytes` apart (a packed B panel, or a block of B read in place); `c` has row stride `ldc`. The sum over `kc` runs in order
+/// `p = 0, 1, ..., kc - 1`, one fused multiply-add per step, for every element.
+@inline(never)
+func gemmMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
+) {
+  typealias V = GEMMVector
+  let step = MemoryLayout<V>.stride
+  var c00 = V(), c01 = V()
+  var c10 = V(), c11 = V()
+  var c20 = V(), c21 = V()
+  var c30 = V(), c31 = V()
+  var c40 = V(), c41 = V()
+  var c50 = V(), c51 = V()
+  var c60 = V(), c61 = V()
+  var c70 = V(), c71 = V()
+  if gemmPrefetchC {
+    var row = UnsafeRawPointer(c)
+    for _ in 0..<GEMMTile.mr {
+      gemmPrefetch(row)
+      gemmPrefetch(row + 64)
+      gemmPrefetch(row + (GEMMTile.nr * 4 - 4))
+      row += ldc * 4
+    }
+  }
+  var pa = a
+  var pb = b
+  var p = 0
+  while p < kc {
+    let b0 = pb.loadUnaligned(as: V.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: step, as: V.self)
+    var av = V(repeating: pa[0])
+    c00.addProduct(av, b0)
+    c01.addProduct(av, b1)
+    av = V(repeating: pa[1])
+    c10.addProduct(av, b0)
+    c11.addProduct(av, b1)
+    av = V(repeating: pa[2])
+    c20.addProduct(av, b0)
+    c21.addProduct(av, b1)
+    av = V(repeating: pa[3])
+    c30.addProduct(av, b0)
+    c31.addProduct(av, b1)
+    av = V(repeating: pa[4])
+    c40.addProduct(av, b0)
+    c41.addProduct(av, b1)
+    av = V(repeating: pa[5])
+    c50.addProduct(av, b0)
+    c51.addProduct(av, b1)
+    av = V(repeating: pa[6])
+    c60.addProduct(av, b0)
+    c61.addProduct(av, b1)
+    av = V(repeating: pa[7])
+    c70.addProduct(av, b0)
+    c71.addProduct(av, b1)
+    pa += 8
+    pb += bRowBytes
+    p &+= 1
+  }
+  let alphaV = V(repeating: alpha)
+  let betaV = V(repeating: beta)
+  let w = V.scalarCount
+  var row = c
+  gemmUpdate(row, c00, alphaV, beta, betaV)
+  gemmUpdate(row + w, c01, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c10, alphaV, beta, betaV)
+  gemmUpdate(row + w, c11, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c20, alphaV, beta, betaV)
+  gemmUpdate(row + w, c21, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c30, alphaV, beta, betaV)
+  gemmUpdate(row + w, c31, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c40, alphaV, beta, betaV)
+  gemmUpdate(row + w, c41, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c50, alphaV, beta, betaV)
+  gemmUpdate(row + w, c51, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c60, alphaV, beta, betaV)
+  gemmUpdate(row + w, c61, alphaV, beta, betaV)
+  row += ldc
+  gemmUpdate(row, c70, alphaV, beta, betaV)
+  gemmUpdate(row + w, c71, alphaV, beta, betaV)
+}
+
+#endif
+
 /// Computes a partial register tile (`rows <= mr`, `cols <= nr`): the full tile goes to the
 /// scratch `tile` (`mr * nr` floats, row stride `nr`), then the valid part is merged into `c` with
 /// the same per-element arithmetic as the full-tile path.
 @inline(never)
 func gemmEdgeKernel(
-  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, rows: Int, cols: Int,
   _ alpha: Float, _ beta: Float, tile: UnsafeMutablePointer<Float>
 ) {
   let nr = GEMMTile.nr
-  gemmMicroKernel(kc, a, b, tile, nr, 1, 0)
+  gemmMicroKernel(kc, a, b, bRowBytes, tile, nr, 1, 0)
   for i in 0..<rows {
     let src = tile + i * nr
     let dst = c + i * ldc

@@ -13,46 +13,68 @@ func gemmPackA(
   i0: Int, mc: Int, p0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>
 ) {
   let mr = GEMMTile.mr
+  if transposed {
+    // Element (i, p) is a[p * lda + i]: each p holds a panel's `mr` rows contiguously.
+    let fullPanels = mc / mr
+    let tail = mc - fullPanels * mr
+    for q in 0..<fullPanels {
+      var s = a + p0 * lda + i0 + q * mr
+      var out = dst + q * mr * kc
+      for _ in 0..<kc {
+        gemmCopyPanelRow(s, out)
+        s += lda
+        out += mr
+      }
+    }
+    if tail > 0 {
+      var s = a + p0 * lda + i0 + fullPanels * mr
+      var out = dst + fullPanels * mr * kc
+      for _ in 0..<kc {
+        for r in 0..<tail { out[r] = s[r] }
+        for r in tail..<mr { out[r] = 0 }
+        s += lda
+        out += mr
+      }
+    }
+    return
+  }
+  // Element (i, p) is a[i * lda + p]: each row is contiguous in p.
   var out = dst
   var r0 = 0
   while r0 < mc {
     let rows = min(mr, mc - r0)
-    if !transposed {
-      // Element (i, p) is a[i * lda + p]: each row is contiguous in p.
-      let src = a + (i0 + r0) * lda + p0
-      if rows == mr {
-        for p in 0..<kc {
-          let s = src + p
-          for r in 0..<mr { out[r] = s[r * lda] }
-          out += mr
-        }
-      } else {
-        for p in 0..<kc {
-          let s = src + p
-          for r in 0..<rows { out[r] = s[r * lda] }
-          for r in rows..<mr { out[r] = 0 }
-          out += mr
-        }
+    let src = a + (i0 + r0) * lda + p0
+    if rows == mr {
+      for p in 0..<kc {
+        let s = src + p
+        for r in 0..<mr { out[r] = s[r * lda] }
+        out += mr
       }
     } else {
-      // Element (i, p) is a[p * lda + i]: each p holds the panel's rows contiguously.
-      let src = a + p0 * lda + i0 + r0
-      if rows == mr {
-        for p in 0..<kc {
-          let s = src + p * lda
-          for r in 0..<mr { out[r] = s[r] }
-          out += mr
-        }
-      } else {
-        for p in 0..<kc {
-          let s = src + p * lda
-          for r in 0..<rows { out[r] = s[r] }
-          for r in rows..<mr { out[r] = 0 }
-          out += mr
-        }
+      for p in 0..<kc {
+        let s = src + p
+        for r in 0..<rows { out[r] = s[r * lda] }
+        for r in rows..<mr { out[r] = 0 }
+        out += mr
       }
     }
     r0 += mr
+  }
+}
+
+/// Copies `GEMMTile.mr` contiguous floats (one p of a transposed A panel) with vector moves.
+@inline(__always)
+private func gemmCopyPanelRow(_ s: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+  let from = UnsafeRawPointer(s), to = UnsafeMutableRawPointer(out)
+  if GEMMTile.mr == 8 {
+    to.storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+  } else if GEMMTile.mr == 6 {
+    to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+    to.storeBytes(
+      of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16,
+      as: SIMD2<Float>.self)
+  } else {
+    for r in 0..<GEMMTile.mr { out[r] = s[r] }
   }
 }
 
@@ -60,8 +82,7 @@ func gemmPackA(
 /// (`ceil(nc / nr) * nr * kc` floats, 64-byte aligned).
 func gemmPackB(
   transposed: Bool, _ b: UnsafePointer<Float>, ldb: Int,
-  p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>
-) {
+  p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
   let nr = GEMMTile.nr
   let fullPanels = nc / nr
   let tail = nc - fullPanels * nr
@@ -87,14 +108,27 @@ func gemmPackB(
       }
     }
   } else {
-    // Element (p, j) is b[j * ldb + p]: each column of op(B) is contiguous in p. Copy blocks of
-    // 16 p values from every column of a panel, so reads stay sequential and writes stay local.
+    // Element (p, j) is b[j * ldb + p]: each column of op(B) is contiguous in p.
     for q in 0...fullPanels {
       let cols = q < fullPanels ? nr : tail
       if cols == 0 { break }
       let panel = dst + q * panelSize
       let src = b + (j0 + q * nr) * ldb + p0
       var pStart = 0
+      #if !GRAWA_VECTOR256
+      if cols == nr {
+        // Full panels: 16 x 16 blocks transposed in registers.
+        let blocks = kc / 16
+        for half in 0..<2 {
+          for block in 0..<blocks {
+            let p = block * 16
+            gemmTranspose16(src + half * 16 * ldb + p, ldb, panel + p * nr + half * 16, nr)
+          }
+        }
+        pStart = blocks * 16
+      }
+      #endif
+      // Blocks of 16 p values from every column, so reads stay sequential and writes stay local.
       while pStart < kc {
         let pEnd = min(kc, pStart + 16)
         for j in 0..<cols {
@@ -111,3 +145,68 @@ func gemmPackB(
     }
   }
 }
+
+#if !GRAWA_VECTOR256
+/// Splits the 32 lanes of `a` followed by `b` into even and odd lanes.
+@inline(__always)
+private func unzip(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+  let both = SIMD32<Float>(lowHalf: a, highHalf: b)
+  return (both.evenHalf, both.oddHalf)
+}
+
+/// Transposes a 16 x 16 block: row `r` of the source (16 floats at `src + r * ld`) becomes column
+/// `r` of the destination (rows at `dst + c * ldd`). Four rounds of even/odd unzipping of row
+/// pairs rotate the 8 index bits (row, column) by four: a transpose, in 64 `vpermt2ps`.
+@inline(__always)
+func gemmTranspose16(_ src: UnsafePointer<Float>, _ ld: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int) {
+  typealias V = SIMD16<Float>
+  let s = UnsafeRawPointer(src)
+  let stride = ld * 4
+  var r0 = s.loadUnaligned(as: V.self)
+  var r1 = s.loadUnaligned(fromByteOffset: stride, as: V.self)
+  var r2 = s.loadUnaligned(fromByteOffset: 2 * stride, as: V.self)
+  var r3 = s.loadUnaligned(fromByteOffset: 3 * stride, as: V.self)
+  var r4 = s.loadUnaligned(fromByteOffset: 4 * stride, as: V.self)
+  var r5 = s.loadUnaligned(fromByteOffset: 5 * stride, as: V.self)
+  var r6 = s.loadUnaligned(fromByteOffset: 6 * stride, as: V.self)
+  var r7 = s.loadUnaligned(fromByteOffset: 7 * stride, as: V.self)
+  var r8 = s.loadUnaligned(fromByteOffset: 8 * stride, as: V.self)
+  var r9 = s.loadUnaligned(fromByteOffset: 9 * stride, as: V.self)
+  var r10 = s.loadUnaligned(fromByteOffset: 10 * stride, as: V.self)
+  var r11 = s.loadUnaligned(fromByteOffset: 11 * stride, as: V.self)
+  var r12 = s.loadUnaligned(fromByteOffset: 12 * stride, as: V.self)
+  var r13 = s.loadUnaligned(fromByteOffset: 13 * stride, as: V.self)
+  var r14 = s.loadUnaligned(fromByteOffset: 14 * stride, as: V.self)
+  var r15 = s.loadUnaligned(fromByteOffset: 15 * stride, as: V.self)
+  for _ in 0..<4 {
+    let (n0, n8) = unzip(r0, r1)
+    let (n1, n9) = unzip(r2, r3)
+    let (n2, n10) = unzip(r4, r5)
+    let (n3, n11) = unzip(r6, r7)
+    let (n4, n12) = unzip(r8, r9)
+    let (n5, n13) = unzip(r10, r11)
+    let (n6, n14) = unzip(r12, r13)
+    let (n7, n15) = unzip(r14, r15)
+    r0 = n0; r1 = n1; r2 = n2; r3 = n3; r4 = n4; r5 = n5; r6 = n6; r7 = n7
+    r8 = n8; r9 = n9; r10 = n10; r11 = n11; r12 = n12; r13 = n13; r14 = n14; r15 = n15
+  }
+  let d = UnsafeMutableRawPointer(dst)
+  let out = ldd * 4
+  d.storeBytes(of: r0, as: V.self)
+  d.storeBytes(of: r1, toByteOffset: out, as: V.self)
+  d.storeBytes(of: r2, toByteOffset: 2 * out, as: V.self)
+  d.storeBytes(of: r3, toByteOffset: 3 * out, as: V.self)
+  d.storeBytes(of: r4, toByteOffset: 4 * out, as: V.self)
+  d.storeBytes(of: r5, toByteOffset: 5 * out, as: V.self)
+  d.storeBytes(of: r6, toByteOffset: 6 * out, as: V.self)
+  d.storeBytes(of: r7, toByteOffset: 7 * out, as: V.self)
+  d.storeBytes(of: r8, toByteOffset: 8 * out, as: V.self)
+  d.storeBytes(of: r9, toByteOffset: 9 * out, as: V.self)
+  d.storeBytes(of: r10, toByteOffset: 10 * out, as: V.self)
+  d.storeBytes(of: r11, toByteOffset: 11 * out, as: V.self)
+  d.storeBytes(of: r12, toByteOffset: 12 * out, as: V.self)
+  d.storeBytes(of: r13, toByteOffset: 13 * out, as: V.self)
+  d.storeBytes(of: r14, toByteOffset: 14 * out, as: V.self)
+  d.storeBytes(of: r15, toByteOffset: 15 * out, as: V.self)
+}
+#endif

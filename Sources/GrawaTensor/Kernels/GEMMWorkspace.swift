@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Packing memory for one SGEMM worker: a packed-A block, a packed-B block and an edge tile,
+/// all 64-byte aligned. Buffers grow on demand and are kept, so repeated calls do not allocate.
+///
+/// A workspace is used by one thread at a time: either the thread-local one of the running
+/// thread (see ``GEMMWorkspace/withCurrent(_:)``) or one a caller owns.
+final class GEMMWorkspace {
+  private var aStorage: UnsafeMutableRawPointer?
+  private var aCapacity = 0
+  private var bStorage: UnsafeMutableRawPointer?
+  private var bCapacity = 0
+  /// Scratch for partial register tiles (`mr * nr` floats).
+  let tile: UnsafeMutablePointer<Float>
+  /// Set while a call is using this workspace, to catch re-entrant use on one thread.
+  var inUse = false
+
+  init() {
+    let bytes = GEMMTile.mr * GEMMTile.nr * MemoryLayout<Float>.stride
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: GEMMTile.alignment)
+    tile = raw.initializeMemory(as: Float.self, repeating: 0, count: GEMMTile.mr * GEMMTile.nr)
+  }
+
+  deinit {
+    aStorage?.deallocate()
+    bStorage?.deallocate()
+    tile.deallocate()
+  }
+
+  /// Bytes currently held by this workspace.
+  var byteCount: Int { (aCapacity + bCapacity + GEMMTile.mr * GEMMTile.nr) * MemoryLayout<Float>.stride }
+
+  /// A 64-byte aligned buffer of at least `count` floats for packed A (contents undefined).
+  func aBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+    Self.grow(&aStorage, &aCapacity, count)
+  }
+
+  /// A 64-byte aligned buffer of at least `count` floats for packed B (contents undefined).
+  func bBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+    Self.grow(&bStorage, &bCapacity, count)
+  }
+
+  private static func grow(
+    _ storage: inout UnsafeMutableRawPointer?, _ capacity: inout Int, _ count: Int
+  ) -> UnsafeMutablePointer<Float> {
+    if let storage, capacity >= count {
+      return storage.assumingMemoryBound(to: Float.self)
+    }
+    storage?.deallocate()
+    let floats = max(count, 16)
+    let raw = UnsafeMutableRawPointer.allocate(
+      byteCount: floats * MemoryLayout<Float>.stride, alignment: GEMMTile.alignment)
+    storage = raw
+    capacity = floats
+    return raw.bindMemory(to: Float.self, capacity: floats)
+  }
+
+  /// The key of the per-thread workspace. The destructor releases a thread's workspace when the
+  /// thread exits.
+  private static let key: pthread_key_t = {
+    var key = pthread_key_t()
+    let status = pthread_key_create(&key) { raw in
+      guard let raw = raw as UnsafeMutableRawPointer? else { return }
+      Unmanaged<GEMMWorkspace>.fromOpaque(raw).release()
+    }
+    precondition(status == 0, "pthread_key_create failed with status \(status)")
+    return key
+  }()
+
+  /// Runs `body` with the calling thread's workspace (created on first use and kept until the
+  /// thread exits). A re-entrant call on the same thread gets a temporary workspace instead.
+  static func withCurrent<R>(_ body: (GEMMWorkspace) -> R) -> R {
+    let workspace: GEMMWorkspace
+    if let raw = pthread_getspecific(key) {
+      workspace = Unmanaged<GEMMWorkspace>.fromOpaque(raw).takeUnretainedValue()
+    } else {
+      workspace = GEMMWorkspace()
+      pthread_setspecific(key, Unmanaged.passRetained(workspace).toOpaque())
+    }
+    if workspace.inUse { return body(GEMMWorkspace()) }
+    workspace.inUse = true
+    defer { workspace.inUse = false }
+    return body(workspace)
+  }
+
+  /// Frees the calling thread's workspace, if it has one.
+  static func releaseCurrent() {
+    guard let raw = pthread_getspecific(key) else { return }
+    let workspace = Unmanaged<GEMMWorkspace>.fromOpaque(raw).takeUnretainedValue()
+    if workspace.inUse { return }
+    pthread_setspecific(key, nil)
+    Unmanaged<GEMMWorkspace>.fromOpaque(raw).release()
+  }
+}

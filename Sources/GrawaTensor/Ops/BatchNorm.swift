@@ -1,0 +1,199 @@
+// 2-D batch normalisation (Ioffe & Szegedy, 2015) with PyTorch's conventions, and its gradients.
+
+/// The running statistics of a 2-D batch normalisation layer (PyTorch's buffers `running_mean`,
+/// `running_var`, `num_batches_tracked`), updated by ``BatchNormMode/training`` passes.
+///
+/// Update rule (PyTorch's): `running = (1 - momentum) * running + momentum * batch`, where the
+/// batch variance used here is the *unbiased* one (divided by `n - 1`, `n = N * H * W`), while the
+/// normalisation itself divides by the biased one.
+public struct BatchNormStatistics: Sendable, Equatable {
+  /// Per-channel running mean; starts at 0.
+  public var runningMean: [Float]
+  /// Per-channel running (unbiased) variance; starts at 1.
+  public var runningVariance: [Float]
+  /// Weight of the newest batch in the running averages (PyTorch's default 0.1).
+  public var momentum: Float
+  /// Added to the variance before the square root (PyTorch's default `1e-5`).
+  public var epsilon: Float
+  /// How many training passes have updated the statistics.
+  public var numBatchesTracked: Int
+
+  /// Fresh statistics for `channels` channels: means 0, variances 1, no batches tracked.
+  public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    runningMean = [Float](repeating: 0, count: channels)
+    runningVariance = [Float](repeating: 1, count: channels)
+    self.momentum = momentum
+    self.epsilon = epsilon
+    numBatchesTracked = 0
+  }
+
+  /// The number of channels.
+  public var channels: Int { runningMean.count }
+}
+
+/// Which statistics batch normalisation normalises with, and whether it updates the running ones.
+public enum BatchNormMode: String, Sendable, CaseIterable {
+  /// Batch statistics; the running statistics are updated (PyTorch's `train()` mode).
+  case training
+  /// Batch statistics; the running statistics are left untouched (for probe batches, or any pass
+  /// that must not disturb the buffers). Gradients flow through the batch statistics as in
+  /// training.
+  case batchStatistics
+  /// The running statistics, held constant (PyTorch's `eval()` mode); the layer is an affine map.
+  case inference
+
+  /// Whether the mode normalises with the statistics of the current batch.
+  public var usesBatchStatistics: Bool { self != .inference }
+}
+
+extension Tensor {
+  /// Batch normalisation of an `[N, C, H, W]` tensor, per channel:
+  /// `y = (x - mean_c) / sqrt(var_c + epsilon) * gamma_c + beta_c`.
+  ///
+  /// In the batch-statistics modes, `mean_c` and `var_c` are the mean and biased variance of
+  /// channel `c` over the batch and the image (`n = N * H * W` values), and gradients flow through
+  /// them; ``BatchNormMode/training`` also updates `statistics`. In ``BatchNormMode/inference``
+  /// the running statistics are used as constants. Statistics are reduced in Double, in a fixed
+  /// order: results do not depend on the thread count.
+  /// - Parameters:
+  ///   - gamma: per-channel scale `[C]` (may require gradients).
+  ///   - beta: per-channel offset `[C]` (may require gradients).
+  ///   - statistics: the layer's running statistics, read in inference and updated in training.
+  ///   - mode: which statistics to normalise with (see ``BatchNormMode``).
+  /// - Returns: a tensor of the input's shape.
+  /// - Throws: ``TensorError`` when the input is not 4-D, `gamma`, `beta` or the statistics do not
+  ///   have `C` channels, or a batch-statistics mode gets a single value per channel.
+  public func batchNorm2d(
+    gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics, mode: BatchNormMode
+  ) throws -> Tensor {
+    let op = "batchNorm2d"
+    guard rank == 4 else {
+      throw TensorError(op, "input must be [N, C, H, W], got shape \(describe(shape))")
+    }
+    let channels = shape[1]
+    let layout = ChannelLayout(batch: shape[0], channels: channels, plane: shape[2] * shape[3])
+    for (name, parameter) in [("gamma", gamma), ("beta", beta)] where parameter.shape != [channels]
+    {
+      throw TensorError(
+        op,
+        "\(name) must be [\(channels)] for input \(describe(shape)), "
+          + "got shape \(describe(parameter.shape))")
+    }
+    guard statistics.runningMean.count == channels, statistics.runningVariance.count == channels
+    else {
+      throw TensorError(
+        op,
+        "running statistics have \(statistics.runningMean.count) means and "
+          + "\(statistics.runningVariance.count) variances, input \(describe(shape)) has "
+          + "\(channels) channels")
+    }
+    let n = layout.perChannel
+    if mode.usesBatchStatistics && n <= 1 {
+      throw TensorError(
+        op, "batch statistics need more than one value per channel, got input \(describe(shape))")
+    }
+
+    // Per-channel statistics in Double.
+    var mean = [Double](repeating: 0, count: channels)
+    var variance = [Double](repeating: 1, count: channels)
+    if mode.usesBatchStatistics {
+      scalars.withUnsafeBufferPointer { x in
+        mean.withUnsafeMutableBufferPointer { m in
+          variance.withUnsafeMutableBufferPointer { v in
+            BatchNormKernels.statistics(layout, input: x.start, mean: m.start, variance: v.start)
+          }
+        }
+      }
+    } else {
+      mean = statistics.runningMean.map(Double.init)
+      variance = statistics.runningVariance.map(Double.init)
+    }
+    let epsilon = Double(statistics.epsilon)
+    let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+    if mode == .training {
+      let m = Double(statistics.momentum)
+      let unbiased = Double(n) / Double(n - 1)
+      for c in 0..<channels {
+        statistics.runningMean[c] = Float((1 - m) * Double(statistics.runningMean[c]) + m * mean[c])
+        statistics.runningVariance[c] =
+          Float((1 - m) * Double(statistics.runningVariance[c]) + m * variance[c] * unbiased)
+      }
+      statistics.numBatchesTracked += 1
+    }
+
+    // y = x * scale + shift, with scale = gamma / std and shift = beta - mean * scale.
+    let gammaValues = gamma.scalars
+    let scale = (0..<channels).map { Float(Double(gammaValues[$0]) * invStd[$0]) }
+    let shift = (0..<channels).map {
+      Float(Double(beta.scalars[$0]) - mean[$0] * Double(scale[$0]))
+    }
+    let output = scalars.withUnsafeBufferPointer { x in
+      makeScalars(count: count) { y in
+        BatchNormKernels.affine(layout, input: x.start, scale: scale, shift: shift, output: y)
+      }
+    }
+    var result = Tensor(validShape: shape, scalars: output)
+
+    let input = detached()
+    let needInput = node != nil
+    let needGamma = gamma.node != nil
+    let needBeta = beta.node != nil
+    let batchMode = mode.usesBatchStatistics
+    let meanFloat = mean.map { Float($0) }
+    Tensor.record(&result, operation: op, inputs: [self, gamma, beta]) { gradient in
+      // sum dy and sum (x - mean) dy per channel: beta's and gamma's gradients, and the batch-mode
+      // input gradient's correction terms.
+      var sumGradient = [Double](repeating: 0, count: channels)
+      var sumProduct = [Double](repeating: 0, count: channels)
+      if needGamma || needBeta || (needInput && batchMode) {
+        input.scalars.withUnsafeBufferPointer { x in
+          gradient.scalars.withUnsafeBufferPointer { dy in
+            sumGradient.withUnsafeMutableBufferPointer { s in
+              sumProduct.withUnsafeMutableBufferPointer { p in
+                BatchNormKernels.gradientSums(
+                  layout, input: x.start, outputGradient: dy.start, mean: meanFloat,
+                  sumGradient: s.start, sumCenteredProduct: p.start)
+              }
+            }
+          }
+        }
+      }
+      var inputGradient: Tensor?
+      if needInput {
+        // Batch statistics:
+        //   dx = (dy - mean(dy) - (x - mean) * sum((x - mean) dy) / (n var')) * gamma / std,
+        // var' = var + epsilon. Running statistics: dx = dy * gamma / std.
+        var a = [Float](repeating: 0, count: channels)
+        var b = [Float](repeating: 0, count: channels)
+        var d = [Float](repeating: 0, count: channels)
+        for c in 0..<channels {
+          let scaleC = Double(gammaValues[c]) * invStd[c]
+          a[c] = Float(scaleC)
+          if batchMode {
+            b[c] = Float(-sumProduct[c] * invStd[c] * invStd[c] / Double(n) * scaleC)
+            d[c] = Float(-sumGradient[c] / Double(n) * scaleC)
+          }
+        }
+        let dx = input.scalars.withUnsafeBufferPointer { x in
+          gradient.scalars.withUnsafeBufferPointer { dy in
+            makeScalars(count: input.count) { dx in
+              BatchNormKernels.inputGradient(
+                layout, input: x.start, outputGradient: dy.start, mean: meanFloat, a: a, b: b, d: d,
+                inputGradient: dx)
+            }
+          }
+        }
+        inputGradient = Tensor(validShape: input.shape, scalars: dx)
+      }
+      let gammaGradient =
+        needGamma
+        ? Tensor(
+          validShape: [channels], scalars: (0..<channels).map { Float(sumProduct[$0] * invStd[$0]) }
+        ) : nil
+      let betaGradient =
+        needBeta ? Tensor(validShape: [channels], scalars: sumGradient.map { Float($0) }) : nil
+      return [inputGradient, gammaGradient, betaGradient]
+    }
+    return result
+  }
+}
