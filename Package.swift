@@ -9,6 +9,10 @@ let package = Package(
   name: "swift-grawa",
   products: [
     .library(name: "GrawaTensor", targets: ["GrawaTensor"]),
+    .library(name: "GrawaNN", targets: ["GrawaNN"]),
+    .library(name: "GrawaOptim", targets: ["GrawaOptim"]),
+    .library(name: "GrawaData", targets: ["GrawaData"]),
+    .library(name: "GrawaDistributed", targets: ["GrawaDistributed"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
   ],
   dependencies: [],
@@ -19,12 +23,26 @@ let package = Package(
       // Without a target-CPU flag, SIMD fused multiply-adds may lower to libm's fmaf.
       linkerSettings: [.linkedLibrary("m")]
     ),
+    // Layer 1: layers and models; optimizers; datasets (which know nothing of models).
+    .target(name: "GrawaNN", dependencies: ["GrawaTensor"]),
+    .target(name: "GrawaOptim", dependencies: ["GrawaTensor", "GrawaNN"]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "GrawaData", dependencies: ["GrawaTensor", "CZlib"]),
+    // Layer 2: the distributed engine and the strategies (GRAWA, MGRAWA, LGRAWA, baselines).
+    .target(name: "GrawaDistributed", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData"]),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
-    .target(name: "GrawaCLI", dependencies: ["GrawaTensor"]),
+    .target(
+      name: "GrawaCLI", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed"]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
+    // Examples: small programs that use the libraries as a user would.
+    .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
     // Helpers shared by the test targets: tolerance asserts, finite-difference gradient checks.
     .target(name: "_TestSupport", dependencies: ["GrawaTensor"], path: "Sources/_TestSupport"),
     .testTarget(name: "GrawaTensorTests", dependencies: ["GrawaTensor", "_TestSupport"]),
+    .testTarget(name: "GrawaNNTests", dependencies: ["GrawaNN", "_TestSupport"]),
+    .testTarget(name: "GrawaOptimTests", dependencies: ["GrawaOptim", "GrawaNN", "_TestSupport"]),
+    .testTarget(name: "GrawaDataTests", dependencies: ["GrawaData", "_TestSupport"]),
+    .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI"]),
   ]
 )
