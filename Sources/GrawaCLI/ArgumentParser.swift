@@ -91,6 +91,27 @@ public struct ParsedArguments {
     return value
   }
 
+  /// Option `name` as a finite number within `range`, or `defaultValue` when absent.
+  /// - Throws: ``CLIError/usage(_:)`` when the value is not a number in `range`.
+  public func double(_ name: String, default defaultValue: Double?, in range: ClosedRange<Double>) throws -> Double? {
+    guard let raw = values[name] else { return defaultValue }
+    guard let value = Double(raw), value.isFinite, range.contains(value) else {
+      throw CLIError.usage(
+        "invalid value '\(raw)' for '--\(name)': expected a number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return value
+  }
+
+  /// Option `name` as an unsigned 64-bit integer (a seed), or `defaultValue` when absent.
+  /// - Throws: ``CLIError/usage(_:)`` when the value is not a non-negative integer.
+  public func unsigned(_ name: String, default defaultValue: UInt64) throws -> UInt64 {
+    guard let raw = values[name] else { return defaultValue }
+    guard let value = UInt64(raw) else {
+      throw CLIError.usage("invalid value '\(raw)' for '--\(name)': expected a non-negative integer")
+    }
+    return value
+  }
+
   /// Option `name` as a comma-separated list of integers within `range`, or `defaultValue`.
   /// - Throws: ``CLIError/usage(_:)`` when an item is not an integer in `range`.
   public func intList(_ name: String, default defaultValue: [Int], in range: ClosedRange<Int>) throws -> [Int] {

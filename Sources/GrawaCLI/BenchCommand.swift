@@ -52,7 +52,7 @@ enum BenchCommand: Command {
     let threads = try parsed.int("threads", default: ComputeThreads.available, in: 1...256)
     let repetitions = try parsed.int("repetitions", default: 7, in: 1...1000)
     let json = parsed.flag("json")
-    let log: (String) -> Void = { line in if !json { print(line) } }
+    let log: (String) -> Void = { line in if !json { say(line) } }
 
     var report = Report(
       version: GrawaVersion.string, cores: ComputeThreads.available, threads: threads, gemm: [],
@@ -76,9 +76,9 @@ enum BenchCommand: Command {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       let data = try encoder.encode(report)
-      print(String(decoding: data, as: UTF8.self))
+      say(String(decoding: data, as: UTF8.self))
     } else {
-      print("peak resident memory: \(fixed(report.peakResidentMegabytes)) MiB")
+      say("peak resident memory: \(fixed(report.peakResidentMegabytes)) MiB")
     }
   }
 }

@@ -87,4 +87,56 @@ final class CommandLineTests: XCTestCase {
     let peak = try XCTUnwrap(object?["peakResidentMegabytes"] as? Double)
     XCTAssertGreaterThan(peak, 1)
   }
+
+  func testModelsJSON_listsEveryModelWithReferenceCounts() throws {
+    let outcome = try runTool(["models", "--json"])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    let rows = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]])
+    XCTAssertEqual(rows.count, 8)
+    let resnet20 = try XCTUnwrap(rows.first { $0["model"] as? String == "resnet20" })
+    XCTAssertEqual(resnet20["parameters"] as? Int, 269_722)
+    XCTAssertEqual(resnet20["parameterTensors"] as? Int, 59)
+  }
+
+  func testModelsBadClasses_exitsTwo() throws {
+    let outcome = try runTool(["models", "--classes", "0"])
+    XCTAssertEqual(outcome.status, 2)
+    XCTAssertTrue(outcome.standardError.contains("'--classes'"), outcome.standardError)
+  }
+
+  func testTrainSyntheticRun_writesTheRunFiles() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grawa-cli-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let outcome = try runTool([
+      "train", "--dataset", "synthetic", "--train-limit", "128", "--test-limit", "64", "--batch-size", "32",
+      "--epochs", "1", "--threads", "1", "--output", directory.path,
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    XCTAssertTrue(outcome.standardOutput.contains("done: 1.00 epochs, 4 steps"), outcome.standardOutput)
+    for name in ["metrics.csv", "metrics.jsonl", "config.json", "summary.json"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), name)
+    }
+    let summary = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: directory.appendingPathComponent("summary.json"))) as? [String: Any]
+    XCTAssertEqual(summary?["steps"] as? Int, 4)
+  }
+
+  func testTrainBadFlags_exitTwoWithAClearMessage() throws {
+    let noBudget = try runTool(["train", "--dataset", "synthetic"])
+    XCTAssertEqual(noBudget.status, 2)
+    XCTAssertTrue(noBudget.standardError.contains("give a budget"), noBudget.standardError)
+    let badModel = try runTool(["train", "--model", "resnet21", "--epochs", "1"])
+    XCTAssertEqual(badModel.status, 2)
+    XCTAssertTrue(badModel.standardError.contains("invalid value 'resnet21' for '--model': choose one of"), badModel.standardError)
+    let badSchedule = try runTool(["train", "--schedule", "cosine:x", "--epochs", "1"])
+    XCTAssertEqual(badSchedule.status, 2)
+    XCTAssertTrue(badSchedule.standardError.contains("'--schedule'"), badSchedule.standardError)
+  }
+
+  func testTrainMissingDataDirectory_failsNamingThePath() throws {
+    let outcome = try runTool(["train", "--dataset", "cifar10", "--data-dir", "/nonexistent/cifar", "--epochs", "1"])
+    XCTAssertEqual(outcome.status, 1)
+    XCTAssertTrue(outcome.standardError.contains("/nonexistent/cifar"), outcome.standardError)
+  }
 }

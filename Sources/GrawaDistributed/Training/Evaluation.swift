@@ -1,0 +1,51 @@
+import GrawaData
+import GrawaNN
+import GrawaTensor
+
+/// Loss and error of a model on a labelled set, measured in inference mode without gradients.
+public struct EvaluationResult: Sendable, Equatable, Codable {
+  /// Mean cross-entropy per sample.
+  public var loss: Double
+  /// Fraction of samples misclassified, in `[0, 1]`.
+  public var error: Double
+  /// Number of samples evaluated.
+  public var count: Int
+
+  /// A result from its figures.
+  public init(loss: Double, error: Double, count: Int) {
+    self.loss = loss
+    self.error = error
+    self.count = count
+  }
+}
+
+/// Evaluates models on datasets (test error, train loss of a center model, ...).
+public enum Evaluation {
+  /// Runs `model` over `dataset` (all samples, in order) in inference mode with recording off.
+  /// - Parameters:
+  ///   - pipeline: the deterministic evaluation transform (crop and normalisation).
+  ///   - limit: evaluate only the first `limit` samples (for quick checks); `nil` for all.
+  /// - Throws: a model or data error.
+  public static func evaluate(
+    _ model: any Layer, on dataset: Dataset, pipeline: AugmentationPipeline, batchSize: Int,
+    limit: Int? = nil
+  ) throws -> EvaluationResult {
+    let count = min(dataset.count, limit ?? dataset.count)
+    let plan = try BatchPlan(
+      dataset: dataset, order: Array(0..<count), batchSize: batchSize, pipeline: pipeline)
+    let context = ForwardContext(mode: .inference)
+    var totalLoss: Double = 0
+    var wrong = 0
+    try GradientRecording.withoutGradients {
+      for batch in plan {
+        let logits = try model(batch.images, context)
+        let loss = try logits.crossEntropy(labels: batch.labels, reduction: .sum)
+        totalLoss += Double(loss.scalar)
+        let predictions = logits.argmaxLastAxis()
+        wrong += zip(predictions, batch.labels).filter { $0 != $1 }.count
+      }
+    }
+    let n = Double(max(count, 1))
+    return EvaluationResult(loss: totalLoss / n, error: Double(wrong) / n, count: count)
+  }
+}

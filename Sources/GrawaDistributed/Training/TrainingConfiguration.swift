@@ -1,0 +1,74 @@
+import GrawaData
+import GrawaNN
+import GrawaOptim
+
+/// Everything that defines a training run; written to `config.json` in the output directory.
+///
+/// Defaults follow the paper (REFERENCE.md section 6): SGD with learning rate 0.1, momentum 0.9,
+/// Nesterov, weight decay 1e-4, batch 128 per worker.
+public struct TrainingConfiguration: Sendable, Codable, Equatable {
+  /// The network.
+  public var model: ModelKind = .resnet20
+  /// The dataset.
+  public var dataset: DatasetKind = .fashionMNIST
+  /// Where the dataset's files are (`nil`: the dataset's default directory).
+  public var dataDirectory: String?
+  /// The augmentation recipe.
+  public var augmentation: AugmentationChoice = .padCropFlip
+  /// Mini-batch size per worker.
+  public var batchSize = 128
+  /// The local optimizer's hyperparameters.
+  public var optimizer = SGD.Configuration.paper
+  /// How the learning rate changes during the run.
+  public var schedule: LearningRateSchedule = .constant
+  /// Stop after this many epochs (of one worker's shard), if set.
+  public var epochs: Double?
+  /// Stop after this many minutes of training (evaluation time not counted), if set.
+  public var minutes: Double?
+  /// Evaluate on the test set every this many epochs (and at the end).
+  public var evaluateEvery: Double = 1
+  /// The run's seed: initialisation, shuffling, augmentation and dropout all derive from it.
+  public var seed: UInt64 = 0
+  /// Threads for the compute kernels (`0`: all cores).
+  public var threads = 0
+  /// Train on only the first this many training images (quick runs), if set.
+  public var trainLimit: Int?
+  /// Evaluate on only the first this many test images, if set.
+  public var testLimit: Int?
+
+  /// The paper's defaults.
+  public init() {}
+
+  /// Checks the values; the message names the setting.
+  /// - Throws: ``ConfigurationError``.
+  public func validate() throws {
+    guard batchSize > 0 else { throw ConfigurationError("batch size must be positive, got \(batchSize)") }
+    if let epochs, !(epochs > 0) { throw ConfigurationError("epochs must be positive, got \(epochs)") }
+    if let minutes, !(minutes > 0) { throw ConfigurationError("minutes must be positive, got \(minutes)") }
+    guard epochs != nil || minutes != nil else {
+      throw ConfigurationError("give a budget: epochs, minutes or both")
+    }
+    guard evaluateEvery > 0 else {
+      throw ConfigurationError("evaluation interval must be positive, got \(evaluateEvery) epochs")
+    }
+    guard threads >= 0 else { throw ConfigurationError("threads must be 0 (all cores) or positive, got \(threads)") }
+    if let trainLimit, trainLimit < batchSize {
+      throw ConfigurationError("train limit \(trainLimit) is smaller than one batch (\(batchSize))")
+    }
+    if let testLimit, testLimit <= 0 { throw ConfigurationError("test limit must be positive, got \(testLimit)") }
+    try optimizer.validate()
+    try schedule.validate()
+  }
+}
+
+/// An invalid training configuration.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+  /// What is wrong, naming the setting.
+  public let message: String
+
+  /// An error explaining `message`.
+  public init(_ message: String) { self.message = message }
+
+  /// The message.
+  public var description: String { message }
+}
