@@ -1,16 +1,23 @@
 import Foundation
+import GrawaDistributed
+import GrawaNN
 import GrawaTensor
 
 /// `grawa-train bench`: kernel throughput figures (SGEMM GFLOP/s, convolution ms per step, peak
 /// memory), printed as a table or, with `--json`, as one JSON object for scripts.
 enum BenchCommand: Command {
   static let name = "bench"
-  static let abstract = "Measure SGEMM GFLOP/s, convolution forward+backward time and peak memory."
+  static let abstract = "Measure SGEMM GFLOP/s, convolution and model training-step time, peak memory."
 
   static let specs: [OptionSpec] = [
     .option("sizes", "N,N,...", help: "Square SGEMM sizes to measure.", default: "256,512,1024,2048"),
     .option("threads", "N", help: "Thread count for the 'all threads' figures.", default: "all cores (\(ComputeThreads.available))"),
     .option("repetitions", "N", help: "Timed repetitions per figure (the median is reported).", default: "7"),
+    .option("model", "NAME", help: "Also time training steps of this model: \(TrainCommand.choices(ModelKind.self)).", default: "none"),
+    .option("batch-size", "N", help: "Batch for the model step.", default: "128"),
+    .option("input", "CxHxW", help: "Input shape for the model step.", default: "3x32x32"),
+    .option("steps", "N", help: "Timed model steps (the median is reported).", default: "5"),
+    .flag("profile", help: "With --model: time per operation (forward and backward) on all threads."),
     .flag("skip-gemm", help: "Skip the SGEMM figures."),
     .flag("skip-conv", help: "Skip the convolution figures."),
     .flag("json", help: "Print one JSON object instead of a table."),
@@ -18,7 +25,7 @@ enum BenchCommand: Command {
 
   static var help: String {
     helpText(
-      usage: "grawa-train bench [--sizes N,N,...] [--threads N] [--repetitions N] [--json]",
+      usage: "grawa-train bench [--sizes N,N,...] [--threads N] [--model NAME [--batch-size N] [--input CxHxW]] [--json]",
       abstract: abstract, specs: specs,
       footer: """
         Build in release with the native CPU flags first (see README.md); a debug build is
@@ -34,12 +41,23 @@ enum BenchCommand: Command {
     var bestGFLOPS: Double
   }
 
+  /// One convolution figure: forward + backward (input, weight and bias gradients).
+  struct ConvFigure: Codable {
+    var layer: String
+    var threads: Int
+    var medianMilliseconds: Double
+    var bestMilliseconds: Double
+    var bestGFLOPS: Double
+  }
+
   /// The whole report, as `--json` prints it.
   struct Report: Codable {
     var version: String
     var cores: Int
     var threads: Int
     var gemm: [GEMMFigure]
+    var conv: [ConvFigure]
+    var model: [ModelBenchmark.Result]
     var peakResidentMegabytes: Double
   }
 
@@ -56,11 +74,11 @@ enum BenchCommand: Command {
 
     var report = Report(
       version: GrawaVersion.string, cores: ComputeThreads.available, threads: threads, gemm: [],
-      peakResidentMegabytes: 0)
+      conv: [], model: [], peakResidentMegabytes: 0)
+    let threadCounts = threads == 1 ? [1] : [1, threads]
     if !parsed.flag("skip-gemm") {
       log("SGEMM (C = A B, row-major, median of \(repetitions)):")
       log("  size    threads   median GFLOP/s   best GFLOP/s")
-      let threadCounts = threads == 1 ? [1] : [1, threads]
       for size in sizes {
         for count in threadCounts {
           let result = GEMMBenchmark.measure(size: size, threads: count, repetitions: repetitions)
@@ -69,6 +87,64 @@ enum BenchCommand: Command {
           log(
             "  \(pad(size, 6))  \(pad(count, 7))   \(pad(fixed(result.medianGFLOPS), 14))   \(pad(fixed(result.bestGFLOPS), 12))")
         }
+      }
+    }
+    if !parsed.flag("skip-conv") {
+      log("convolution 3x3, padding 1, batch 128, forward + backward (median of \(repetitions)):")
+      log("  layer              threads   median ms   best ms   best GFLOP/s")
+      let layers = [(16, 32, "16->16 @ 32x32"), (64, 8, "64->64 @ 8x8")]
+      for (channels, side, label) in layers {
+        for count in threadCounts {
+          let result = try ConvBenchmark.measure(
+            .init(
+              batch: 128, inChannels: channels, outChannels: channels, height: side, width: side,
+              kernelSize: 3, stride: 1, padding: 1, threads: count, repetitions: repetitions))
+          report.conv.append(
+            ConvFigure(
+              layer: label, threads: count, medianMilliseconds: result.medianMilliseconds,
+              bestMilliseconds: result.bestMilliseconds, bestGFLOPS: result.bestGigaflops))
+          log(
+            "  \(label.padding(toLength: 17, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(result.bestGigaflops), 12))")
+        }
+      }
+    }
+    if parsed.string("model") != nil {
+      let kind = try parsed.choice("model", default: ModelKind.resnet20)
+      let batch = try parsed.int("batch-size", default: 128, in: 1...65_536)
+      let steps = try parsed.int("steps", default: 5, in: 1...10_000)
+      let input = parsed.string("input") ?? "3x32x32"
+      let dims = input.split(separator: "x").compactMap { Int($0) }
+      guard dims.count == 3, dims.allSatisfy({ $0 > 0 }), dims[1] == dims[2] else {
+        throw CLIError.usage("invalid value '\(input)' for '--input': expected CxHxW with H == W, e.g. 3x32x32")
+      }
+      log("training step of \(kind.rawValue), batch \(batch), input \(input) (median of \(steps)):")
+      log("  threads   median ms   forward ms   images/s")
+      for count in threadCounts {
+        let result: ModelBenchmark.Result
+        do {
+          result = try ModelBenchmark.measure(
+            model: kind, batch: batch, channels: dims[0], size: dims[1], threads: count, steps: steps)
+        } catch {
+          throw CLIError.failure("\(error)")
+        }
+        report.model.append(result)
+        log(
+          "  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.forwardMedianMilliseconds), 10))   \(pad(fixed(result.imagesPerSecond), 8))")
+      }
+      if parsed.flag("profile") {
+        let result = try ModelBenchmark.measure(
+          model: kind, batch: batch, channels: dims[0], size: dims[1], threads: threads, steps: steps,
+          profile: true)
+        report.model.append(result)
+        let entries = result.profile ?? []
+        let total = entries.reduce(0) { $0 + $1.milliseconds } + result.optimizerMedianMilliseconds * Double(steps)
+        log("time per operation, \(threads) threads, over \(steps) steps (ms per step, share of the step):")
+        for entry in entries where entry.milliseconds / total >= 0.005 {
+          let label = "\(entry.operation) \(entry.direction)".padding(toLength: 28, withPad: " ", startingAt: 0)
+          log("  \(label) \(pad(fixed(entry.milliseconds / Double(steps)), 8))   \(pad(fixed(100 * entry.milliseconds / total), 5))%")
+        }
+        let sgd = "sgd step".padding(toLength: 28, withPad: " ", startingAt: 0)
+        log("  \(sgd) \(pad(fixed(result.optimizerMedianMilliseconds), 8))   \(pad(fixed(100 * result.optimizerMedianMilliseconds * Double(steps) / total), 5))%")
       }
     }
     report.peakResidentMegabytes = Double(ResourceUsage.peakResidentBytes) / 1_048_576

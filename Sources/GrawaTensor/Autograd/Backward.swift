@@ -67,7 +67,10 @@ extension Tensor {
         continue
       }
       let inputs = current.inputs
-      let inputGradients = current.propagate(gradient)
+      let inputGradients =
+        OpProfiler.isEnabled
+        ? OpProfiler.timeBackward(current.operation) { current.propagate(gradient) }
+        : current.propagate(gradient)
       current.release()
       for (input, inputGradient) in zip(inputs, inputGradients) {
         guard let input, let inputGradient else { continue }

@@ -58,6 +58,7 @@ extension Tensor {
     _ result: inout Tensor, operation: String, inputs: [Tensor],
     backward: @escaping (Tensor) -> [Tensor?]
   ) {
+    if OpProfiler.isEnabled { OpProfiler.chargeForward(operation) }
     guard GradientRecording.isEnabled, inputs.contains(where: { $0.node != nil }) else { return }
     result.node = GradNode(
       operation: operation, shape: result.shape, inputs: inputs.map(\.node), backward: backward)
