@@ -139,4 +139,22 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(outcome.status, 1)
     XCTAssertTrue(outcome.standardError.contains("/nonexistent/cifar"), outcome.standardError)
   }
+
+  func testBenchModelProfile_reportsStepAndOperations() throws {
+    let outcome = try runTool([
+      "bench", "--skip-gemm", "--skip-conv", "--model", "resnet20", "--batch-size", "4", "--input", "1x28x28",
+      "--steps", "1", "--threads", "1", "--profile", "--json",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    let object = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+    let models = try XCTUnwrap(object?["model"] as? [[String: Any]])
+    XCTAssertEqual(models.count, 2)  // the plain step, then the profiled one
+    XCTAssertGreaterThan(models[0]["imagesPerSecond"] as? Double ?? 0, 0)
+    let profile = try XCTUnwrap(models[1]["profile"] as? [[String: Any]])
+    let operations = Set(profile.compactMap { $0["operation"] as? String })
+    XCTAssertTrue(operations.isSuperset(of: ["conv2d", "batchNorm2d", "relu"]), "\(operations)")
+    let badInput = try runTool(["bench", "--skip-gemm", "--skip-conv", "--model", "resnet20", "--input", "3x32"])
+    XCTAssertEqual(badInput.status, 2)
+    XCTAssertTrue(badInput.standardError.contains("'--input'"), badInput.standardError)
+  }
 }
