@@ -23,10 +23,13 @@ extension Tensor {
       let out = a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
           makeScalars(count: count) { po in
-            switch op {
-            case .add: ElementwiseKernels.add(pa.start, pb.start, po, count: count)
-            case .subtract: ElementwiseKernels.subtract(pa.start, pb.start, po, count: count)
-            case .multiply: ElementwiseKernels.multiply(pa.start, pb.start, po, count: count)
+            parallelChunks(count) { start, end in
+              let (x, y, z, n) = (pa.start + start, pb.start + start, po + start, end - start)
+              switch op {
+              case .add: ElementwiseKernels.add(x, y, z, count: n)
+              case .subtract: ElementwiseKernels.subtract(x, y, z, count: n)
+              case .multiply: ElementwiseKernels.multiply(x, y, z, count: n)
+              }
             }
           }
         }
@@ -140,7 +143,11 @@ extension Tensor {
   public func relu() -> Tensor {
     let n = count
     let out = scalars.withUnsafeBufferPointer { p in
-      makeScalars(count: n) { ElementwiseKernels.relu(p.start, $0, count: n) }
+      makeScalars(count: n) { out in
+        parallelChunks(n) { start, end in
+          ElementwiseKernels.relu(p.start + start, out + start, count: end - start)
+        }
+      }
     }
     var result = Tensor(validShape: shape, scalars: out)
     // The output is enough to decide the mask (out > 0 exactly where x > 0), and it is kept alive
@@ -149,7 +156,12 @@ extension Tensor {
     Tensor.record(&result, operation: "relu", inputs: [self]) { g in
       let grad = output.scalars.withUnsafeBufferPointer { px in
         g.scalars.withUnsafeBufferPointer { pg in
-          makeScalars(count: n) { ElementwiseKernels.reluBackward(input: px.start, gradient: pg.start, $0, count: n) }
+          makeScalars(count: n) { out in
+            parallelChunks(n) { start, end in
+              ElementwiseKernels.reluBackward(
+                input: px.start + start, gradient: pg.start + start, out + start, count: end - start)
+            }
+          }
         }
       }
       return [Tensor(validShape: output.shape, scalars: grad)]
@@ -165,7 +177,9 @@ extension Tensor {
     let n = count
     other.scalars.withUnsafeBufferPointer { src in
       scalars.withUnsafeMutableBufferPointer { dst in
-        ElementwiseKernels.add(dst.start, src.start, dst.start, count: n)
+        parallelChunks(n) { start, end in
+          ElementwiseKernels.add(dst.start + start, src.start + start, dst.start + start, count: end - start)
+        }
       }
     }
   }
