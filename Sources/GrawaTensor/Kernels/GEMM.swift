@@ -7,7 +7,7 @@
 ///
 /// The fast path is a pure-Swift, BLIS-style blocked kernel: op(B) is packed into zero-padded column
 /// panels and op(A) into zero-padded row panels (the packing absorbs the transposes and leading
-/// dimensions), and a register-tiled SIMD micro-kernel (6 x 32 with SIMD16 on AVX-512; 6 x 16 with
+/// dimensions), and a register-tiled SIMD micro-kernel (8 x 32 with SIMD16 on AVX-512; 6 x 16 with
 /// SIMD8 under `GRAWA_VECTOR256`) accumulates into C.
 ///
 /// Determinism: every element of C is summed over `k` in the same order whatever the thread count
@@ -17,12 +17,15 @@ public enum GEMM {
   /// Computes `C = alpha * op(A) * op(B) + beta * C` (see ``GEMM``).
   ///
   /// When `alpha == 0` or `k == 0`, A and B are not read and C becomes `beta * C` (BLAS semantics).
-  /// Packing memory comes from a per-thread workspace that is kept between calls (a few MB per
-  /// thread that ever ran a large product; see ``releaseThreadWorkspace()``), so small calls do
-  /// not allocate. Safe to call from several threads at once on disjoint C.
+  /// Packing memory comes from a per-thread workspace that is kept between calls (up to about
+  /// 1.2 MB per thread that ran a product; see ``releaseThreadWorkspace()``), so repeated calls
+  /// do not allocate. Safe to call from several threads at once (each writing its own C).
+  ///
+  /// The result is deterministic: the same inputs give bit-identical output on every call and
+  /// for every thread count (the summation order over `k` does not depend on `threads`).
   /// - Parameters:
   ///   - threads: how many threads to use; `nil` means ``ComputeThreads/current``. Products under
-  ///     about 2 MFLOP run on the calling thread only. The result does not depend on this value.
+  ///     8 MFLOP (`2mnk`) run on the calling thread only. The result does not depend on this value.
   public static func sgemm(
     transposeA: Bool, transposeB: Bool,
     m: Int, n: Int, k: Int,

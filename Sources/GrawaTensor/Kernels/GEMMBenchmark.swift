@@ -27,6 +27,10 @@ public enum GEMMBenchmark {
     /// Median wall time of one product, in seconds.
     public var medianSeconds: Double
 
+    /// The size of a square product (`m`, equal to `n` and `k` when measured with
+    /// ``GEMMBenchmark/measure(size:threads:repetitions:)``); for other shapes, the largest of the three.
+    public var size: Int { max(m, n, k) }
+
     /// A one-line summary, e.g. `sgemm 1024x1024x1024 NN threads=1: median 201.3 GFLOP/s, best 205.0`.
     public var description: String {
       let shape = "\(m)x\(n)x\(k) \(transposeA ? "T" : "N")\(transposeB ? "T" : "N")"

@@ -1,5 +1,3 @@
-import Foundation
-
 // The blocked SGEMM driver: BLIS loop order (N blocks, K blocks, M blocks, then the macro-kernel
 // over register tiles), packing, and the split of C between threads.
 
@@ -20,27 +18,26 @@ struct GEMMOperands {
   var ldc: Int
 }
 
-/// Cache blocking of the driver.
+/// Cache blocking and threading thresholds of the driver (tuned on a 2-core AVX-512 Xeon with
+/// 48 KB L1 and 2 MB L2 per core; the results do not depend on them, except through `kc`).
 enum GEMMBlocking {
   /// Largest K block; `k` is cut into `ceil(k / kc)` nearly equal blocks, depending on `k` only.
-  static let kc: Int = env("GRAWA_GEMM_KC", 256)
-  /// Rows of C per packed A block (a multiple of `GEMMTile.mr`).
-  static let mc: Int = env("GRAWA_GEMM_MC", 192) / GEMMTile.mr * GEMMTile.mr
-  /// Columns of C per packed B block (a multiple of `GEMMTile.nr`).
-  static let nc: Int = env("GRAWA_GEMM_NC", 2048) / GEMMTile.nr * GEMMTile.nr
-  /// Regions whose padded op(A) has at most this many floats pack it once for all N blocks.
-  static let packAOnceFloats: Int = env("GRAWA_GEMM_AONCE", 64 * 1024)
-  /// Target size in bytes of a packed B block when A is packed once (about L1).
-  static let smallBBlockBytes: Int = env("GRAWA_GEMM_SMALLB", 32 * 1024)
-  /// Below this many flops (2mnk) a call runs on one thread.
-  static let parallelFlops: Int = env("GRAWA_GEMM_PAR", 2_000_000)
-
-  private static func env(_ name: String, _ fallback: Int) -> Int {
-    guard let raw = getenv(name), let value = Int(String(cString: raw)), value > 0 else {
-      return fallback
-    }
-    return value
-  }
+  /// A packed B panel (`kc x nr`) is 32 KB and stays in L1. Without the C prefetch, fewer K
+  /// blocks (fewer passes over C) work better.
+  #if GRAWA_NO_PREFETCH
+  static var kc: Int { 512 }
+  #else
+  static var kc: Int { 256 }
+  #endif
+  /// Rows of C per packed A block (a multiple of `GEMMTile.mr`): the A block stays in L2.
+  static var mc: Int { 128 / GEMMTile.mr * GEMMTile.mr }
+  /// Columns of C per packed B block (a multiple of `GEMMTile.nr`): a 1 MB B block.
+  static var nc: Int { 1024 / GEMMTile.nr * GEMMTile.nr }
+  /// Below this many flops (2mnk) a call runs on the calling thread only: waking a Dispatch
+  /// worker costs about 10-20 microseconds on the reference machine.
+  static var parallelFlops: Int { 8_000_000 }
+  /// Each extra worker needs at least this many flops of work.
+  static var flopsPerWorker: Int { 4_000_000 }
 
   /// The K blocks of a product with inner dimension `k`: `count` blocks, block `i` covering
   /// `k * i / count ..< k * (i + 1) / count`. Independent of threads, so results are too.
@@ -55,23 +52,33 @@ extension GEMM {
     var byRows: Bool
   }
 
-  /// Chooses the number of workers and the split direction for an `m x n x k` product.
+  /// Chooses the number of workers and the split direction for an `m x n x k` product: the
+  /// direction whose slowest worker has the least estimated work.
   static func split(m: Int, n: Int, k: Int, threads: Int) -> Split {
-    let flops = 2 * m * n * k
-    if threads <= 1 || flops < GEMMBlocking.parallelFlops { return Split(workers: 1, byRows: true) }
+    // Doubles: products of dimensions may exceed Int for absurd shapes.
+    let flops = 2 * Double(m) * Double(n) * Double(k)
+    if threads <= 1 || flops < Double(GEMMBlocking.parallelFlops) {
+      return Split(workers: 1, byRows: true)
+    }
+    let maxWorkers = min(threads, max(1, Int(flops / Double(GEMMBlocking.flopsPerWorker))))
     let mr = GEMMTile.mr, nr = GEMMTile.nr
     let tilesM = (m + mr - 1) / mr
     let tilesN = (n + nr - 1) / nr
-    let wRows = min(threads, tilesM)
-    let wCols = min(threads, tilesN)
-    // Estimated time of the slowest worker, in units of one multiply-add of the micro-kernel:
-    // its padded share of the product, plus packing (each packed float costs about 16 FMAs).
-    let paddedN = tilesN * nr, paddedM = tilesM * mr
-    let rowsEach = (tilesM + wRows - 1) / wRows * mr
-    let colsEach = (tilesN + wCols - 1) / wCols * nr
-    let costRows = rowsEach * paddedN * k + 16 * (k * n + rowsEach * k * max(1, n / GEMMBlocking.nc))
-    let costCols = colsEach * paddedM * k + 16 * (k * colsEach + m * k * max(1, colsEach / GEMMBlocking.nc))
+    let wRows = min(maxWorkers, tilesM)
+    let wCols = min(maxWorkers, tilesN)
     if wRows <= 1 && wCols <= 1 { return Split(workers: 1, byRows: true) }
+    // Work of the slowest worker in multiply-adds: its share of the padded product, plus packing
+    // (a packed float costs about as much as 8 multiply-adds). Splitting rows makes every worker
+    // pack all of B (and its rows of A once per N block); splitting columns, all of A.
+    let nc = GEMMBlocking.nc
+    let nBlocks = { (cols: Int) in Double(max(1, (cols + nc - 1) / nc)) }
+    let rowsEach = Double((tilesM + wRows - 1) / wRows * mr)
+    let colsEach = Double((tilesN + wCols - 1) / wCols * nr)
+    let dk = Double(k)
+    let costRows = rowsEach * Double(tilesN * nr) * dk
+      + 8 * (dk * Double(n) + rowsEach * dk * nBlocks(n))
+    let costCols = colsEach * Double(tilesM * mr) * dk
+      + 8 * (dk * colsEach + Double(m) * dk * nBlocks(Int(colsEach)))
     if wCols <= 1 || (wRows > 1 && costRows <= costCols) {
       return Split(workers: wRows, byRows: true)
     }
@@ -111,17 +118,10 @@ extension GEMM {
     let mr = GEMMTile.mr, nr = GEMMTile.nr
     let kBlocks = GEMMBlocking.kBlockCount(op.k)
     let kcMax = (op.k + kBlocks - 1) / kBlocks
-    let paddedRows = (rows.count + mr - 1) / mr * mr
-    // When all of this region's op(A) is small, pack it once (every K block, at offset
-    // `paddedRows * p0`) and reuse it for every N block; the N blocks can then be small, so each
-    // freshly packed B block is still in L1 when the kernel reads it.
-    let packAOnce = paddedRows * op.k <= GEMMBlocking.packAOnceFloats
-    let ncLimit = packAOnce
-      ? max(nr, GEMMBlocking.smallBBlockBytes / (4 * kcMax) / nr * nr) : GEMMBlocking.nc
-    let ncMax = min(ncLimit, (cols.count + nr - 1) / nr * nr)
-    let mcMax = packAOnce ? paddedRows : min(GEMMBlocking.mc, paddedRows)
+    let ncMax = min(GEMMBlocking.nc, (cols.count + nr - 1) / nr * nr)
+    let mcMax = min(GEMMBlocking.mc, (rows.count + mr - 1) / mr * mr)
     let bBuf = ws.bBuffer(count: ncMax * kcMax)
-    let aBuf = ws.aBuffer(count: packAOnce ? paddedRows * op.k : mcMax * kcMax)
+    let aBuf = ws.aBuffer(count: mcMax * kcMax)
     let tile = ws.tile
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -131,19 +131,6 @@ extension GEMM {
         let kc = op.k * (kb + 1) / kBlocks - p0
         let beta: Float = kb == 0 ? op.beta : 1
         gemmPackB(transposed: op.transposeB, op.b, ldb: op.ldb, p0: p0, kc: kc, j0: jc, nc: nc, into: bBuf)
-        if packAOnce {
-          let aBlock = aBuf + paddedRows * p0
-          if jc == cols.lowerBound {
-            gemmPackA(
-              transposed: op.transposeA, op.a, lda: op.lda, i0: rows.lowerBound, mc: rows.count,
-              p0: p0, kc: kc, into: aBlock)
-          }
-          macroKernel(
-            kc: kc, mc: rows.count, nc: nc, a: aBlock, b: bBuf,
-            c: op.c + rows.lowerBound * op.ldc + jc, ldc: op.ldc, alpha: op.alpha, beta: beta,
-            tile: tile)
-          continue
-        }
         var ic = rows.lowerBound
         while ic < rows.upperBound {
           let mc = min(mcMax, rows.upperBound - ic)

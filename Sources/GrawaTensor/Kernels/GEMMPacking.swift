@@ -103,8 +103,20 @@ func gemmPackB(
       if tail > 0 {
         let s = b + (p0 + p) * ldb + j0 + fullPanels * nr
         let o = dst + fullPanels * panelSize + p * nr
-        for j in 0..<tail { o[j] = s[j] }
-        for j in tail..<nr { o[j] = 0 }
+        var j = 0
+        if tail >= w {
+          UnsafeMutableRawPointer(o).storeBytes(
+            of: UnsafeRawPointer(s).loadUnaligned(as: V.self), as: V.self)
+          j = w
+        }
+        while j < tail {
+          o[j] = s[j]
+          j += 1
+        }
+        while j < nr {
+          o[j] = 0
+          j += 1
+        }
       }
     }
   } else {
@@ -112,39 +124,79 @@ func gemmPackB(
     for q in 0...fullPanels {
       let cols = q < fullPanels ? nr : tail
       if cols == 0 { break }
-      let panel = dst + q * panelSize
-      let src = b + (j0 + q * nr) * ldb + p0
-      var pStart = 0
-      #if !GRAWA_VECTOR256
-      if cols == nr {
-        // Full panels: 16 x 16 blocks transposed in registers.
-        let blocks = kc / 16
-        for half in 0..<2 {
-          for block in 0..<blocks {
-            let p = block * 16
-            gemmTranspose16(src + half * 16 * ldb + p, ldb, panel + p * nr + half * 16, nr)
-          }
-        }
-        pStart = blocks * 16
+      gemmPackTransposedPanel(
+        b + (j0 + q * nr) * ldb + p0, ldb: ldb, kc: kc, cols: cols, into: dst + q * panelSize)
+    }
+  }
+}
+
+#if !GRAWA_VECTOR256
+/// Packs one B panel from a transposed B: `cols <= 32` source rows of `kc` contiguous floats
+/// (`ldb` apart) become `kc` rows of 32 floats, zero past `cols`. Each half panel (16 columns)
+/// goes through 16 x 16 register transposes; partial blocks (fewer than 16 columns or p values)
+/// through a zero-padded scratch block.
+private func gemmPackTransposedPanel(
+  _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, into panel: UnsafeMutablePointer<Float>
+) {
+  typealias V = SIMD16<Float>
+  let nr = GEMMTile.nr
+  for half in 0..<2 {
+    let valid = min(16, max(0, cols - half * 16))
+    let out = panel + half * 16
+    if valid == 0 {
+      for p in 0..<kc { UnsafeMutableRawPointer(out + p * nr).storeBytes(of: V(), as: V.self) }
+      continue
+    }
+    let s = src + half * 16 * ldb
+    var p = 0
+    if valid == 16 {
+      while p + 16 <= kc {
+        gemmTranspose16(s + p, ldb, out + p * nr, nr)
+        p += 16
       }
-      #endif
-      // Blocks of 16 p values from every column, so reads stay sequential and writes stay local.
-      while pStart < kc {
-        let pEnd = min(kc, pStart + 16)
-        for j in 0..<cols {
-          let s = src + j * ldb
-          for p in pStart..<pEnd { panel[p * nr + j] = s[p] }
+    }
+    if p == kc { continue }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 512) { scratch in
+      guard let block = scratch.baseAddress else { return }
+      let transposed = block + 256
+      while p < kc {
+        let count = min(16, kc - p)
+        block.update(repeating: 0, count: 256)
+        for j in 0..<valid {
+          for i in 0..<count { block[j * 16 + i] = s[j * ldb + p + i] }
         }
-        if cols < nr {
-          for p in pStart..<pEnd {
-            for j in cols..<nr { panel[p * nr + j] = 0 }
-          }
+        gemmTranspose16(block, 16, transposed, 16)
+        for i in 0..<count {
+          UnsafeMutableRawPointer(out + (p + i) * nr).storeBytes(
+            of: UnsafeRawPointer(transposed + i * 16).loadUnaligned(as: V.self), as: V.self)
         }
-        pStart = pEnd
+        p += count
       }
     }
   }
 }
+#else
+/// Packs one B panel from a transposed B: `cols <= nr` source rows of `kc` contiguous floats
+/// (`ldb` apart) become `kc` rows of `nr` floats, zero past `cols` (scalar, 256-bit build).
+private func gemmPackTransposedPanel(
+  _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, into panel: UnsafeMutablePointer<Float>
+) {
+  let nr = GEMMTile.nr
+  // Blocks of 16 p values from every column, so reads stay sequential and writes stay local.
+  var pStart = 0
+  while pStart < kc {
+    let pEnd = min(kc, pStart + 16)
+    for j in 0..<cols {
+      let s = src + j * ldb
+      for p in pStart..<pEnd { panel[p * nr + j] = s[p] }
+    }
+    for p in pStart..<pEnd {
+      for j in cols..<nr { panel[p * nr + j] = 0 }
+    }
+    pStart = pEnd
+  }
+}
+#endif
 
 #if !GRAWA_VECTOR256
 /// Splits the 32 lanes of `a` followed by `b` into even and odd lanes.
