@@ -29,13 +29,15 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "GrawaData", dependencies: ["GrawaTensor", "CZlib"]),
     // Layer 2: the distributed engine and the strategies (GRAWA, MGRAWA, LGRAWA, baselines).
-    .target(name: "GrawaDistributed", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData"]),
+    .target(name: "GrawaDistributed", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "CZlib"]),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
     .target(
       name: "GrawaCLI", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed"]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
     // Examples: small programs that use the libraries as a user would.
     .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
+    .executableTarget(
+      name: "custom-strategy", dependencies: ["GrawaDistributed", "GrawaTensor"], path: "Examples/custom-strategy"),
     // Helpers shared by the test targets: tolerance asserts, finite-difference gradient checks.
     .target(name: "_TestSupport", dependencies: ["GrawaTensor"], path: "Sources/_TestSupport"),
     .testTarget(name: "GrawaTensorTests", dependencies: ["GrawaTensor", "_TestSupport"]),
@@ -43,6 +45,6 @@ let package = Package(
     .testTarget(name: "GrawaOptimTests", dependencies: ["GrawaOptim", "GrawaNN", "_TestSupport"]),
     .testTarget(name: "GrawaDataTests", dependencies: ["GrawaData", "_TestSupport"]),
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
-    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI"]),
+    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaNN"]),
   ]
 )

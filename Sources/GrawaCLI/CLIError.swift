@@ -4,12 +4,16 @@ public enum CLIError: Error, CustomStringConvertible, Equatable {
   case usage(String)
   /// The command ran and failed (exit code 1).
   case failure(String)
+  /// The user interrupted the run; it stopped cleanly after writing a checkpoint (exit code 130,
+  /// the shell's code for SIGINT).
+  case interrupted
 
   /// The process exit code for this error.
   public var exitCode: Int32 {
     switch self {
     case .usage: 2
     case .failure: 1
+    case .interrupted: 130
     }
   }
 
@@ -18,6 +22,7 @@ public enum CLIError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .usage(let message): message
     case .failure(let message): message
+    case .interrupted: "interrupted"
     }
   }
 }

@@ -61,6 +61,8 @@ public enum GrawaCLI {
     do {
       try command.run(commandArguments)
       return 0
+    } catch CLIError.interrupted {
+      return CLIError.interrupted.exitCode
     } catch let error as CLIError {
       let hint = error.exitCode == 2 ? "\nRun 'grawa-train \(command.name) --help' for usage." : ""
       printError("error: \(error.description)\(hint)")

@@ -5,20 +5,28 @@ import GrawaNN
 import GrawaOptim
 import GrawaTensor
 
-/// `grawa-train train`: trains a model on a dataset and writes metrics, configuration and a
-/// summary to the output directory.
+/// `grawa-train train`: trains a model with a distributed strategy and writes metrics,
+/// configuration, checkpoints and a summary to the output directory.
 enum TrainCommand: Command {
   static let name = "train"
-  static let abstract = "Train a model on a dataset (single worker; distributed strategies come next)."
+  static let abstract = "Train a model with W workers and a distributed strategy (EASGD, LSGD, GRAWA, ...)."
 
-  /// The distribution strategies this build can run.
-  enum Strategy: String, CaseIterable {
-    /// One worker, no communication.
-    case none
-  }
+  /// The checkpoint's file name inside the output directory.
+  static let checkpointName = "checkpoint.grawa"
 
   static let specs: [OptionSpec] = [
-    .option("strategy", "NAME", help: "Distribution strategy: \(choices(Strategy.self)).", default: "none"),
+    .option("strategy", "NAME", help: "Distributed strategy: \(choices(StrategyKind.self)).", default: "none"),
+    .option("workers", "W", help: "Number of workers, each with its own replica and data shard.", default: "1"),
+    .option(
+      "sync-mode", "MODE",
+      help: "sync: every worker syncs after exactly tau steps (reproducible); async: never wait for others.",
+      default: "sync"),
+    .option("comm-period", "TAU", help: "Local steps between syncs (tau).", default: "per strategy: EASGD/LSGD 4, GRAWA family 32"),
+    .option("pull", "C2", help: "Pull toward the center at a sync (EASGD's beta, LSGD/GRAWA c2).", default: "per strategy: EASGD/LSGD 0.1, GRAWA family 0.5"),
+    .option("proximity", "P2", help: "Proximity pull between syncs, p2 (0 turns it off).", default: "per strategy: LSGD 0.1, GRAWA family 0.01, EASGD 0"),
+    .option("norm-momentum", "BETA", help: "Momentum on gradient-norm scores across syncs (MGRAWA, LGRAWA; 0: off).", default: "0.43046721 (0.9^8)"),
+    .option("local-norm-momentum", "BETA", help: "Running per-step norm estimate of Local-MGRAWA/LGRAWA.", default: "0.85"),
+    .option("sam-rho", "RHO", help: "Ascent radius of DP+SAM.", default: "0.05"),
     .option("model", "NAME", help: "Network: \(choices(ModelKind.self)).", default: "resnet20"),
     .option("dataset", "NAME", help: "Dataset: \(choices(DatasetKind.self)).", default: "fashion-mnist"),
     .option("data-dir", "DIR", help: "Dataset directory.", default: "the dataset's standard location"),
@@ -30,26 +38,34 @@ enum TrainCommand: Command {
     .option("momentum", "MU", help: "Momentum (Nesterov when positive; 0 for plain SGD).", default: "0.9"),
     .option("weight-decay", "WD", help: "L2 weight decay.", default: "1e-4"),
     .option("schedule", "SPEC", help: "Learning-rate schedule: \(LearningRateSchedule.syntaxSummary)", default: "constant"),
-    .option("epochs", "E", help: "Stop after E epochs (fractions allowed).", default: "none"),
-    .option("minutes", "M", help: "Stop after M minutes of training (evaluation not counted).", default: "none"),
-    .option("eval-every", "E", help: "Evaluate on the test set every E epochs and at the end.", default: "1"),
-    .option("seed", "N", help: "Seed for initialisation, shuffling, augmentation and dropout.", default: "0"),
-    .option("threads", "N", help: "Compute threads.", default: "all cores (\(ComputeThreads.available))"),
+    .option("epochs", "E", help: "Stop after E epochs of each worker's shard (fractions allowed).", default: "none"),
+    .option("steps", "N", help: "Stop after N local steps of each worker.", default: "none"),
+    .option("minutes", "M", help: "Stop after M minutes of training (evaluation and checkpoints not counted).", default: "none"),
+    .option("eval-every", "E", help: "Evaluate the center on the test set every E epochs and at the end.", default: "1"),
+    .option("bn-policy", "NAME", help: "Center's batch-norm statistics: \(choices(BufferPolicy.self)).", default: "recompute"),
+    .option("bn-batches", "N", help: "Training batches the center's batch-norm statistics are re-estimated over.", default: "20"),
+    .option("checkpoint-every", "M", help: "Also write a checkpoint every M minutes of training.", default: "at the end only"),
+    .option("seed", "N", help: "Seed for initialisation, shuffling, augmentation, probes and dropout.", default: "0"),
+    .option("threads", "N", help: "Compute threads for all workers together.", default: "all cores (\(ComputeThreads.available))"),
     .option("train-limit", "N", help: "Use only the first N training images (quick runs).", default: "all"),
     .option("test-limit", "N", help: "Evaluate on only the first N test images.", default: "all"),
-    .option("output", "DIR", help: "Write metrics.csv, metrics.jsonl, config.json, summary.json here.", default: "runs/<time>"),
+    .option("output", "DIR", help: "Write metrics.csv, metrics.jsonl, config.json, summary.json, \(checkpointName) here.", default: "runs/<time>"),
+    .option("resume", "DIR", help: "Continue the run in DIR from its checkpoint (budget flags may extend it).", default: "none"),
     .flag("quiet", help: "Print only the final summary."),
   ]
 
   static var help: String {
     helpText(
-      usage: "grawa-train train [--model NAME] [--dataset NAME] [--epochs E | --minutes M] [options]",
+      usage: "grawa-train train [--strategy NAME] [--workers W] [--epochs E | --steps N | --minutes M] [options]",
       abstract: abstract, specs: specs,
       footer: """
-        EXAMPLE:
-          grawa-train train --model resnet20 --dataset fashion-mnist --epochs 5 --output runs/fm
-        At least one budget (--epochs or --minutes) is required. On a terminal a single progress
-        line updates in place; otherwise a line is printed every 30 s.
+        EXAMPLES:
+          grawa-train train --strategy lgrawa --workers 4 --minutes 10 --output runs/lgrawa
+          grawa-train train --resume runs/lgrawa --minutes 20
+        At least one budget (--epochs, --steps or --minutes) is required. Defaults follow the paper
+        (SGD lr 0.1, Nesterov 0.9, weight decay 1e-4, batch 128 per worker; strategy settings from
+        the authors' scripts). On a terminal a single progress line updates in place; otherwise a
+        line is printed every 30 s. Ctrl-C stops at the next sync and writes a checkpoint.
         """)
   }
 
@@ -57,10 +73,31 @@ enum TrainCommand: Command {
     E.allCases.map(\.rawValue).joined(separator: ", ")
   }
 
+  /// Flags that only make sense for a new run (a resumed run keeps its checkpoint's).
+  static let newRunOnly = [
+    "strategy", "workers", "sync-mode", "comm-period", "pull", "proximity", "norm-momentum", "local-norm-momentum",
+    "sam-rho", "model", "dataset", "augmentation", "batch-size", "lr", "momentum", "weight-decay", "schedule",
+    "bn-policy", "bn-batches", "seed", "train-limit", "test-limit", "output",
+  ]
+
   /// Parses the flags into a configuration (validation apart from running).
   static func configuration(from parsed: ParsedArguments) throws -> TrainingConfiguration {
     var config = TrainingConfiguration()
-    _ = try parsed.choice("strategy", default: Strategy.none)
+    config.strategy = try parsed.choice("strategy", default: StrategyKind.none)
+    config.workers = try parsed.int("workers", default: 1, in: 1...1024)
+    config.syncMode = try parsed.choice("sync-mode", default: SyncMode.synchronous)
+    var settings = config.strategy.defaultSettings
+    settings.communicationPeriod = try parsed.int("comm-period", default: settings.communicationPeriod, in: 1...1_000_000)
+    settings.pullStrength = try parsed.double("pull", default: settings.pullStrength, in: 0...1) ?? settings.pullStrength
+    settings.proximityStrength =
+      try parsed.double("proximity", default: settings.proximityStrength, in: 0...1_000_000) ?? settings.proximityStrength
+    settings.normMomentum =
+      try parsed.double("norm-momentum", default: settings.normMomentum, in: 0...0.999_999) ?? settings.normMomentum
+    settings.localNormMomentum =
+      try parsed.double("local-norm-momentum", default: settings.localNormMomentum, in: 0...0.999_999)
+      ?? settings.localNormMomentum
+    settings.samRho = try parsed.double("sam-rho", default: settings.samRho, in: 0...100) ?? settings.samRho
+    config.strategySettings = settings
     config.model = try parsed.choice("model", default: ModelKind.resnet20)
     config.dataset = try parsed.choice("dataset", default: DatasetKind.fashionMNIST)
     config.dataDirectory = parsed.string("data-dir")
@@ -79,26 +116,41 @@ enum TrainCommand: Command {
         throw CLIError.usage("invalid value '\(spec)' for '--schedule': \(error)")
       }
     }
-    config.epochs = try parsed.double("epochs", default: nil, in: 1e-6...1e6)
-    config.minutes = try parsed.double("minutes", default: nil, in: 1e-6...1e6)
-    guard config.epochs != nil || config.minutes != nil else {
-      throw CLIError.usage("give a budget: --epochs E, --minutes M, or both")
+    try applyBudget(parsed, to: &config)
+    guard config.epochs != nil || config.minutes != nil || config.steps != nil else {
+      throw CLIError.usage("give a budget: --epochs E, --steps N, --minutes M, or a combination")
     }
-    config.evaluateEvery = try parsed.double("eval-every", default: 1, in: 1e-6...1e6) ?? 1
+    config.bufferPolicy = try parsed.choice("bn-policy", default: BufferPolicy.recompute)
+    config.batchNormBatches = try parsed.int("bn-batches", default: 20, in: 0...1_000_000)
     config.seed = try parsed.unsigned("seed", default: 0)
-    config.threads = try parsed.int("threads", default: 0, in: 1...256)
     if parsed.string("train-limit") != nil {
       config.trainLimit = try parsed.int("train-limit", default: 0, in: 1...Int.max)
     }
     if parsed.string("test-limit") != nil {
       config.testLimit = try parsed.int("test-limit", default: 0, in: 1...Int.max)
     }
+    try validate(config)
+    return config
+  }
+
+  /// The flags a resumed run may change: budget, evaluation and checkpoint cadence, threads.
+  static func applyBudget(_ parsed: ParsedArguments, to config: inout TrainingConfiguration) throws {
+    if parsed.string("epochs") != nil { config.epochs = try parsed.double("epochs", default: nil, in: 1e-6...1e6) }
+    if parsed.string("minutes") != nil { config.minutes = try parsed.double("minutes", default: nil, in: 1e-6...1e6) }
+    if parsed.string("steps") != nil { config.steps = try parsed.int("steps", default: 1, in: 1...Int.max) }
+    config.evaluateEvery = try parsed.double("eval-every", default: config.evaluateEvery, in: 1e-6...1e6) ?? 1
+    if parsed.string("checkpoint-every") != nil {
+      config.checkpointMinutes = try parsed.double("checkpoint-every", default: nil, in: 1e-6...1e6)
+    }
+    config.threads = try parsed.int("threads", default: config.threads, in: 0...256)
+  }
+
+  static func validate(_ config: TrainingConfiguration) throws {
     do {
       try config.validate()
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     }
-    return config
   }
 
   static func run(_ arguments: [String]) throws {
@@ -106,32 +158,84 @@ enum TrainCommand: Command {
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
-    let config = try configuration(from: parsed)
     let quiet = parsed.flag("quiet")
-    let output = URL(fileURLWithPath: parsed.string("output") ?? defaultOutputDirectory())
+    var config: TrainingConfiguration
+    var resumeState: RunState?
+    let output: URL
+    let checkpointURL: URL
+    if let resume = parsed.string("resume") {
+      if let clash = newRunOnly.first(where: { parsed.string($0) != nil }) {
+        throw CLIError.usage("'--\(clash)' cannot be combined with '--resume': a resumed run keeps its checkpoint's settings")
+      }
+      output = URL(fileURLWithPath: resume)
+      checkpointURL = output.appendingPathComponent(checkpointName)
+      do {
+        resumeState = try CheckpointFile.read(from: checkpointURL)
+      } catch {
+        throw CLIError.failure("cannot resume: \(error)")
+      }
+      config = resumeState!.configuration
+      try applyBudget(parsed, to: &config)
+      try validate(config)
+      resumeState!.configuration = config
+    } else {
+      config = try configuration(from: parsed)
+      output = URL(fileURLWithPath: parsed.string("output") ?? defaultOutputDirectory())
+      checkpointURL = output.appendingPathComponent(checkpointName)
+      let manager = FileManager.default
+      if manager.fileExists(atPath: checkpointURL.path) {
+        throw CLIError.usage(
+          "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
+      }
+      if manager.fileExists(atPath: output.appendingPathComponent("metrics.csv").path) {
+        throw CLIError.usage(
+          "'--output \(output.path)' holds the files of an earlier run that has no checkpoint to --resume from: "
+            + "remove them or choose another directory")
+      }
+    }
 
-    let trainer: LocalTrainer
+    let trainer: DistributedTrainer
     do {
-      trainer = try LocalTrainer(configuration: config)
+      trainer = try DistributedTrainer(configuration: config)
+    } catch let error as ConfigurationError {
+      throw CLIError.usage(error.message)
     } catch {
       throw CLIError.failure("\(error)")
     }
     let log: RunLog
     do {
-      log = try RunLog(directory: output)
-      try log.writeJSON(config, to: "config.json")
+      log = try RunLog(directory: output, keepingRows: resumeState?.evaluations)
     } catch {
       throw CLIError.failure("\(error)")
     }
     if !quiet {
+      let settings = config.strategySettings
+      var detail = "\(config.strategy.rawValue), \(config.workers) worker(s), \(config.syncMode.rawValue)"
+      if config.strategy.usesPeriodicSync {
+        detail += ", tau \(settings.communicationPeriod), pull \(settings.pullStrength), proximity \(settings.proximityStrength)"
+      }
       say(
-        "training \(config.model.rawValue) on \(config.dataset.rawValue) (\(trainer.train.count) train / "
-          + "\(trainer.test.count) test images, \(trainer.model.parameterCount) parameters); output: \(output.path)")
+        (resumeState == nil ? "training " : "resuming (after \(resumeState!.boundary) rounds) ")
+          + "\(config.model.rawValue) on \(config.dataset.rawValue) [\(detail)]; \(trainer.parameterCount) parameters, "
+          + "\(trainer.stepsPerEpoch) steps per epoch per worker; center batch norm: \(config.bufferPolicy.rawValue)"
+          + (config.bufferPolicy == .recompute ? " over \(config.batchNormBatches) batches" : "")
+          + "; output: \(output.path)")
     }
+    let control = RunControl()
+    let interrupts = InterruptHandler(control: control)
+    defer { interrupts.cancel() }
     let reporter = ProgressLine(enabled: !quiet)
     let summary: TrainingSummary
     do {
-      summary = try trainer.run(log: log) { reporter.update($0) }
+      summary = try trainer.run(log: log, checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
+        report in
+        if let row = report.evaluation {
+          reporter.finish()
+          if !quiet { say(evaluationLine(row)) }
+        } else {
+          reporter.update(report)
+        }
+      }
     } catch {
       reporter.finish()
       throw CLIError.failure("\(error)")
@@ -142,17 +246,76 @@ enum TrainCommand: Command {
     } catch {
       throw CLIError.failure("\(error)")
     }
-    say(
-      String(
-        format: "done: %.2f epochs, %d steps, %.1f s training (%.0f images/s); test loss %.4f, test accuracy %.2f%%",
-        summary.epochs, summary.steps, summary.trainingSeconds, summary.imagesPerSecond,
-        summary.finalTest.loss, 100 * (1 - summary.finalTest.error)))
+    var line = String(
+      format: "done (%@): %.2f epochs, %d steps and %d syncs, %.1f s training (%.0f images/s, %.1f%% in distributed updates); center test loss %.4f, accuracy %.2f%%",
+      summary.stopReason, summary.epochs, summary.steps, summary.syncs, summary.trainingSeconds, summary.imagesPerSecond,
+      100 * fraction(summary.distributedSeconds, of: summary.localSeconds + summary.distributedSeconds),
+      summary.finalTest.loss, 100 * (1 - summary.finalTest.error))
+    if let weighted = summary.finalWeightedTest {
+      line += String(format: "; weighted center accuracy %.2f%%", 100 * (1 - weighted.error))
+    }
+    say(line)
+    if summary.stopReason == StopReason.interrupted.rawValue {
+      say("interrupted: checkpoint written; continue with: grawa-train train --resume \(output.path)")
+      throw CLIError.interrupted
+    }
+  }
+
+  static func fraction(_ part: Double, of whole: Double) -> Double { whole > 0 ? part / whole : 0 }
+
+  static func evaluationLine(_ row: MetricsRow) -> String {
+    var text = String(
+      format: "eval  epoch %.2f  step %d  syncs %d  train loss %.4f  center test error %.2f%%", row.epoch, row.step,
+      row.syncs, row.trainLoss ?? .nan, 100 * row.testError)
+    if let weighted = row.weightedTestError { text += String(format: " (weighted %.2f%%)", 100 * weighted) }
+    if let weights = row.weights {
+      text += "  weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: "/")
+    }
+    if let leader = row.leader { text += "  leader \(leader)" }
+    text += String(format: "  distributed %.1f%%", 100 * row.distributedFraction)
+    return text
   }
 
   static func defaultOutputDirectory() -> String {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     return "runs/" + formatter.string(from: Date())
+  }
+}
+
+/// Turns the first Ctrl-C (SIGINT) into a clean stop with a checkpoint; a second one exits at once.
+final class InterruptHandler {
+  private let source: DispatchSourceSignal
+
+  init(control: RunControl) {
+    signal(SIGINT, SIG_IGN)
+    source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    let count = Counter()
+    source.setEventHandler {
+      if count.increment() > 1 {
+        printError("second interrupt: exiting without a checkpoint")
+        exit(130)
+      }
+      printError("\ninterrupt: stopping at the next sync and writing a checkpoint (Ctrl-C again to quit now)")
+      control.interrupt()
+    }
+    source.resume()
+  }
+
+  func cancel() {
+    source.cancel()
+    signal(SIGINT, SIG_DFL)
+  }
+
+  private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int {
+      lock.lock()
+      defer { lock.unlock() }
+      value += 1
+      return value
+    }
   }
 }
 

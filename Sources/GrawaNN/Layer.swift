@@ -20,6 +20,10 @@ public final class ForwardContext {
   public var mode: Mode
   /// The generator dropout masks are drawn from.
   public var random: RandomGenerator
+  /// When set, batch-norm layers in ``Mode/training`` update their running statistics with this
+  /// momentum instead of their own: `1/k` for the k-th batch makes them a cumulative average, as
+  /// when the statistics of an averaged model are re-estimated (REFERENCE.md section 4).
+  public var batchNormMomentum: Float?
 
   /// A context for `mode`, drawing randomness from `random`.
   public init(mode: Mode, random: RandomGenerator = RandomGenerator(seed: 0)) {

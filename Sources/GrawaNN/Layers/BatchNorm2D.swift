@@ -34,7 +34,8 @@ public final class BatchNorm2D: Layer {
   /// Normalises `input` according to the context's mode.
   public func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     let channels = weight.count
-    var statistics = BatchNormStatistics(channels: channels, momentum: momentum, epsilon: epsilon)
+    var statistics = BatchNormStatistics(
+      channels: channels, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon)
     statistics.runningMean = runningMean.value.scalars
     statistics.runningVariance = runningVariance.value.scalars
     let mode: BatchNormMode =

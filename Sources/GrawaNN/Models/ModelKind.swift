@@ -24,6 +24,8 @@ public enum ModelKind: String, CaseIterable, Sendable, Codable {
   case densenet121
   /// WideResNet-28-10 without dropout (``WideResNet``).
   case wideresnet28x10 = "wideresnet28-10"
+  /// A tiny CNN for tests and quick demonstrations (``TinyCNN``; not a paper model).
+  case tinyCNN = "tiny-cnn"
 
   /// One line describing the architecture and its source.
   public var summary: String {
@@ -37,6 +39,7 @@ public enum ModelKind: String, CaseIterable, Sendable, Codable {
     case .pyramidnet110: "PyramidNet-110, alpha 270, basic blocks (Han et al. 2017)"
     case .densenet121: "DenseNet-121 (BC) for CIFAR, growth 32, compression 0.5 (Huang et al. 2017)"
     case .wideresnet28x10: "WideResNet-28-10, no dropout (Zagoruyko & Komodakis 2016)"
+    case .tinyCNN: "tiny 2-conv CNN for tests and quick demos (not a paper model)"
     }
   }
 
@@ -86,6 +89,8 @@ public enum ModelKind: String, CaseIterable, Sendable, Codable {
         depth: 28, widenFactor: 10, inputChannels: inputChannels, inputSize: inputSize,
         classes: classes,
         generator: &generator)
+    case .tinyCNN:
+      TinyCNN(inputChannels: inputChannels, classes: classes, generator: &generator)
     }
   }
 }

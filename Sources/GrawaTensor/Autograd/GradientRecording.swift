@@ -47,6 +47,19 @@ extension Tensor {
     node?.grad = nil
   }
 
+  /// Replaces the accumulated gradient of this leaf with `newGradient` (data parallelism writes
+  /// the workers' averaged gradient back before the optimizer step).
+  /// - Throws: ``TensorError`` when this tensor is not a gradient leaf or the shapes differ.
+  public func setGradient(_ newGradient: Tensor) throws {
+    guard let node, node.isLeaf else {
+      throw TensorError("setGradient", "the tensor is not a gradient leaf (use requiringGradient())")
+    }
+    guard newGradient.shape == shape else {
+      throw TensorError("setGradient", "gradient shape \(newGradient.shape) differs from the tensor's \(shape)")
+    }
+    node.grad = newGradient.detached()
+  }
+
   /// Attaches an operation node to `result` when recording is on and any input needs gradients.
   ///
   /// - Parameters:

@@ -1,0 +1,784 @@
+import CZlib
+import Foundation
+import GrawaOptim
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The checkpoint file format: a ``RunState`` as one versioned, self-checking binary file.
+///
+/// Version 1 layout; every integer is little-endian (docs/checkpoint-format.md has the details,
+/// the version policy and how to inspect a file):
+///
+/// | offset     | size | field                                                              |
+/// |------------|------|--------------------------------------------------------------------|
+/// | 0          | 8    | magic, ASCII `GRAWACKP` (``magic``)                                |
+/// | 8          | 4    | format version, `UInt32` (``formatVersion``)                       |
+/// | 12         | 8    | header length `H`, `UInt64`                                        |
+/// | 20         | H    | header: UTF-8 JSON (configuration, scalars, section table)         |
+/// | 20 + H     | ...  | sections, back to back in table order, no padding                  |
+/// | size - 4   | 4    | CRC-32 (zlib's `crc32`) of every byte before it, `UInt32`          |
+///
+/// Sections hold raw bit patterns (`float32`, `uint64` or `uint8` elements), so a round trip is
+/// bit-exact: NaN payloads and -0.0 survive. The header stores the run's `Double` scalars as bit
+/// patterns too, for the same reason.
+///
+/// ``write(_:to:)`` writes a temporary file in the target's directory and renames it over the
+/// target, so a failed write never corrupts an existing checkpoint. ``read(from:)`` checks the
+/// file before it allocates anything a length in the file asks for.
+public enum CheckpointFile {
+  /// The 8 bytes every checkpoint starts with: ASCII `GRAWACKP`.
+  public static let magic: [UInt8] = Array("GRAWACKP".utf8)
+
+  /// The layout version this build writes, and the only one it reads. Any change to the byte
+  /// layout, the header's fields or the section list bumps it.
+  public static let formatVersion: UInt32 = 1
+
+  /// Bytes before the header: magic (8), version (4), header length (8).
+  static let prefixSize = 20
+  /// Bytes of the trailing CRC-32.
+  static let checksumSize = 4
+
+  // MARK: - Writing
+
+  /// Writes `state` to `url`, atomically: the bytes go to a temporary file in the same
+  /// directory, which is flushed to disk and then renamed over `url`.
+  /// - Parameters:
+  ///   - state: the run state to save.
+  ///   - url: the checkpoint file; its directory must exist.
+  /// - Throws: ``CheckpointError`` naming `url` when the header cannot be encoded (a
+  ///   configuration that would not read back equal) or a file operation fails; an existing
+  ///   file at `url` is then left as it was.
+  public static func write(_ state: RunState, to url: URL) throws {
+    let path = url.path
+    let sections = makeSections(for: state)
+    let header = try encodeHeader(for: state, sections: sections, path: path)
+
+    var prefix = magic
+    withUnsafeBytes(of: formatVersion.littleEndian) { prefix.append(contentsOf: $0) }
+    withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.append(contentsOf: $0) }
+
+    var file = try AtomicFileWriter(target: url)
+    do {
+      try prefix.withUnsafeBytes { try file.append($0) }
+      try header.withUnsafeBytes { try file.append($0) }
+      for section in sections {
+        try file.append(section.payload)
+      }
+      let checksum = file.checksum
+      try withUnsafeBytes(of: checksum.littleEndian) { try file.append($0) }
+      try file.commit()
+    } catch {
+      file.discard()
+      throw error
+    }
+  }
+
+  /// The sections of `state`, in the order the file holds them (and ``read(from:)`` expects).
+  private static func makeSections(for state: RunState) -> [Section] {
+    var sections: [Section] = []
+    for (index, worker) in state.workers.enumerated() {
+      let prefix = "worker\(index)"
+      sections.append(Section(name: "\(prefix).parameters", payload: .float32(worker.parameters)))
+      sections.append(Section(name: "\(prefix).buffers", payload: .float32(worker.buffers)))
+      for (entry, buffer) in worker.optimizer.buffers.enumerated() {
+        guard let buffer else { continue }
+        sections.append(
+          Section(name: "\(prefix).optimizer.buffer\(entry)", payload: .float32(buffer)))
+      }
+      sections.append(
+        Section(name: "\(prefix).strategyState", payload: .uint8(worker.strategyState)))
+      sections.append(
+        Section(name: "\(prefix).dropoutRandomState", payload: .uint64(worker.dropoutRandomState)))
+      sections.append(
+        Section(name: "\(prefix).probeRandomState", payload: .uint64(worker.probeRandomState)))
+    }
+    sections.append(Section(name: "center.state", payload: .uint8(state.centerState)))
+    return sections
+  }
+
+  /// The header JSON of `state`, checked to decode back to the same configuration (a setting
+  /// that would not survive is an error now rather than when the run resumes).
+  private static func encodeHeader(
+    for state: RunState, sections: [Section], path: String
+  ) throws -> Data {
+    let workers = state.workers.map { worker in
+      WorkerHeader(
+        worker: worker.worker, epoch: worker.epoch, batchInEpoch: worker.batchInEpoch,
+        steps: worker.steps, syncs: worker.syncs,
+        windowLossSumBits: DoubleBits(worker.windowLossSum), windowWrong: worker.windowWrong,
+        windowCount: worker.windowCount, localSecondsBits: DoubleBits(worker.localSeconds),
+        distributedSecondsBits: DoubleBits(worker.distributedSeconds),
+        optimizerStepCount: worker.optimizer.stepCount,
+        optimizerBufferExists: worker.optimizer.buffers.map { $0 != nil })
+    }
+    let header = Header(
+      configuration: state.configuration, boundary: state.boundary,
+      centerSyncs: state.centerSyncs, evaluations: state.evaluations,
+      trainingSecondsBits: DoubleBits(state.trainingSeconds),
+      wallSecondsBits: DoubleBits(state.wallSeconds), workers: workers,
+      sections: sections.map {
+        SectionEntry(name: $0.name, type: $0.payload.type.rawValue, count: UInt64($0.payload.count))
+      })
+    let data: Data
+    let decoded: Header
+    do {
+      data = try makeEncoder().encode(header)
+      decoded = try makeDecoder().decode(Header.self, from: data)
+    } catch {
+      throw CheckpointError(
+        path: path, message: "cannot encode the checkpoint header (\(describe(error)))")
+    }
+    guard decoded.configuration == state.configuration else {
+      throw CheckpointError(
+        path: path,
+        message: "cannot write the checkpoint: the configuration does not read back equal "
+          + "(a NaN setting?)")
+    }
+    return data
+  }
+
+  // MARK: - Reading
+
+  /// Reads the run state saved in `url`, checking the file on the way.
+  ///
+  /// The checks run in this order, and the first that fails is reported: the file exists and
+  /// is readable; it is at least as long as the fixed fields; the magic; the format version;
+  /// the header and every section fit in the file (truncation); the CRC-32 (corruption); the
+  /// header JSON decodes; the section table matches the header and fills the file exactly.
+  /// Every length read from the file is checked against the file's size, without overflow,
+  /// before anything is allocated for it.
+  /// - Parameter url: the checkpoint file.
+  /// - Returns: the saved state, bit for bit.
+  /// - Throws: ``CheckpointError`` naming `url` and the first problem found.
+  public static func read(from url: URL) throws -> RunState {
+    let path = url.path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw CheckpointError(path: path, message: "cannot read the checkpoint: no such file")
+    }
+    guard !isDirectory.boolValue else {
+      throw CheckpointError(path: path, message: "cannot read the checkpoint: it is a directory")
+    }
+    let data: Data
+    do {
+      // Mapped, so a large checkpoint is not held twice (file bytes plus the arrays built).
+      data = try Data(contentsOf: url, options: .alwaysMapped)
+    } catch {
+      throw CheckpointError(
+        path: path, message: "cannot read the checkpoint (\(error.localizedDescription))")
+    }
+    return try data.withUnsafeBytes { try parse($0, path: path) }
+  }
+
+  /// Checks and decodes the bytes of a checkpoint file; see ``read(from:)``.
+  static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> RunState {
+    func failure(_ message: String) -> CheckpointError {
+      CheckpointError(path: path, message: message)
+    }
+    let size = bytes.count
+    let minimumSize = prefixSize + checksumSize
+    guard size >= minimumSize else {
+      throw failure(
+        "too short to be a checkpoint: \(size) bytes, the smallest checkpoint has \(minimumSize)")
+    }
+    guard bytes.prefix(magic.count).elementsEqual(magic) else {
+      throw failure("not a swift-grawa checkpoint (it does not start with \"GRAWACKP\")")
+    }
+    let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    guard version == formatVersion else {
+      throw failure(
+        "unsupported checkpoint format version \(version); this build reads version "
+          + "\(formatVersion)")
+    }
+    let headerLength = UInt64(
+      littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+    // Compared as UInt64: a hostile length need not fit in an Int.
+    guard headerLength <= UInt64(size - minimumSize) else {
+      let (needed, overflow) = headerLength.addingReportingOverflow(UInt64(minimumSize))
+      let expected = overflow ? "more than \(UInt64.max)" : "at least \(needed)"
+      throw failure(
+        "truncated: the header length says the file has \(expected) bytes, but it has \(size)")
+    }
+    let headerEnd = prefixSize + Int(headerLength)
+    let headerBytes = Data(bytes[prefixSize..<headerEnd])
+    let checksumOffset = size - checksumSize
+
+    // The section table alone first, so a cut-off file is reported as truncated rather than
+    // as corrupted. A header too damaged to give the table is left to the CRC check.
+    if let table = try? makeDecoder().decode(SectionTable.self, from: headerBytes),
+      table.sections.allSatisfy({ ElementType(rawValue: $0.type) != nil })
+    {
+      _ = try placements(
+        of: table.sections, start: headerEnd, end: checksumOffset, fileSize: size, path: path)
+    }
+
+    let stored = UInt32(
+      littleEndian: bytes.loadUnaligned(fromByteOffset: checksumOffset, as: UInt32.self))
+    let computed = checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<checksumOffset]))
+    guard stored == computed else {
+      throw failure(
+        "corrupted: CRC-32 mismatch (stored \(hex(stored)), computed \(hex(computed)))")
+    }
+
+    let header: Header
+    do {
+      header = try makeDecoder().decode(Header.self, from: headerBytes)
+    } catch {
+      throw failure("malformed header JSON: \(describe(error))")
+    }
+    for entry in header.sections where ElementType(rawValue: entry.type) == nil {
+      throw failure(
+        "section table does not match the header: section '\(entry.name)' has unknown element "
+          + "type '\(entry.type)'")
+    }
+    let layout = try placements(
+      of: header.sections, start: headerEnd, end: checksumOffset, fileSize: size, path: path)
+    var reader = SectionReader(
+      bytes: bytes, table: header.sections, placements: layout, path: path)
+    let state = try assemble(header, from: &reader)
+    guard reader.index == header.sections.count else {
+      let extra = header.sections[reader.index]
+      throw failure(
+        "section table does not match the header: section \(reader.index) '\(extra.name)' "
+          + "belongs to nothing the header describes")
+    }
+    let sectionsEnd = layout.last.map { $0.offset + $0.byteCount } ?? headerEnd
+    guard sectionsEnd == checksumOffset else {
+      throw failure(
+        "section table does not match the file: the sections end at byte \(sectionsEnd), but "
+          + "the CRC-32 starts at byte \(checksumOffset)")
+    }
+    return state
+  }
+
+  /// Where each section of `table` lies, sections back to back from `start`; every count is
+  /// checked, without overflow, to keep its section before `end` (the CRC-32). Stops at the
+  /// first section of unknown type (the caller checks types).
+  /// - Throws: ``CheckpointError`` "truncated", naming the first section past the end and the
+  ///   file size all the sections need.
+  private static func placements(
+    of table: [SectionEntry], start: Int, end: Int, fileSize: Int, path: String
+  ) throws -> [Placement] {
+    var result: [Placement] = []
+    var offset = start
+    for (index, entry) in table.enumerated() {
+      guard let type = ElementType(rawValue: entry.type) else { return result }
+      let fits: Placement? = {
+        guard let count = Int(exactly: entry.count) else { return nil }
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.size)
+        guard !overflow, byteCount <= end - offset else { return nil }
+        return Placement(offset: offset, count: count, byteCount: byteCount)
+      }()
+      guard let placement = fits else {
+        let expected = requiredSize(of: table[index...], after: offset)
+        throw CheckpointError(
+          path: path,
+          message: "truncated: section '\(entry.name)' (\(entry.count) x \(entry.type)) runs "
+            + "past the end of the file; expected \(expected) bytes, the file has \(fileSize)")
+      }
+      result.append(placement)
+      offset += placement.byteCount
+    }
+    return result
+  }
+
+  /// The file size, as text, that the sections of `rest` placed from `offset` on need (it may
+  /// exceed every integer type).
+  private static func requiredSize(of rest: ArraySlice<SectionEntry>, after offset: Int) -> String {
+    var total = UInt64(offset) + UInt64(checksumSize)
+    for entry in rest {
+      let size = UInt64(ElementType(rawValue: entry.type)?.size ?? 1)
+      let (bytes, overflow) = entry.count.multipliedReportingOverflow(by: size)
+      let (sum, overflowSum) = total.addingReportingOverflow(bytes)
+      guard !overflow, !overflowSum else { return "more than \(UInt64.max)" }
+      total = sum
+    }
+    return "\(total)"
+  }
+
+  /// The run state from a decoded header and its sections, each section checked to be the one
+  /// the header calls for next.
+  private static func assemble(
+    _ header: Header, from reader: inout SectionReader
+  ) throws -> RunState {
+    var workers: [WorkerSnapshot] = []
+    for (index, worker) in header.workers.enumerated() {
+      let prefix = "worker\(index)"
+      let parameters = try reader.floats("\(prefix).parameters")
+      let buffers = try reader.floats("\(prefix).buffers")
+      var optimizerBuffers: [[Float]?] = []
+      for (entry, exists) in worker.optimizerBufferExists.enumerated() {
+        // A `nil` buffer (not created yet) has no section.
+        let buffer = exists ? try reader.floats("\(prefix).optimizer.buffer\(entry)") : nil
+        optimizerBuffers.append(buffer)
+      }
+      let optimizer = OptimizerState(
+        stepCount: worker.optimizerStepCount, buffers: optimizerBuffers)
+      let strategyState = try reader.bytes("\(prefix).strategyState")
+      let dropoutRandomState = try reader.words("\(prefix).dropoutRandomState")
+      let probeRandomState = try reader.words("\(prefix).probeRandomState")
+      workers.append(
+        WorkerSnapshot(
+          worker: worker.worker, parameters: parameters, buffers: buffers,
+          optimizer: optimizer,
+          strategyState: strategyState, dropoutRandomState: dropoutRandomState,
+          probeRandomState: probeRandomState, epoch: worker.epoch,
+          batchInEpoch: worker.batchInEpoch, steps: worker.steps, syncs: worker.syncs,
+          windowLossSum: worker.windowLossSumBits.value, windowWrong: worker.windowWrong,
+          windowCount: worker.windowCount, localSeconds: worker.localSecondsBits.value,
+          distributedSeconds: worker.distributedSecondsBits.value))
+    }
+    let centerState = try reader.bytes("center.state")
+    return RunState(
+      configuration: header.configuration, boundary: header.boundary,
+      centerSyncs: header.centerSyncs, centerState: centerState,
+      trainingSeconds: header.trainingSecondsBits.value,
+      wallSeconds: header.wallSecondsBits.value, evaluations: header.evaluations,
+      workers: workers)
+  }
+
+  // MARK: - Checking a state against a run
+
+  /// Checks that `state` fits a model with `parameterCount` parameters and `bufferCount` buffer
+  /// values: one state per configured worker, in worker order, each with exactly those lengths.
+  /// - Parameters:
+  ///   - state: a state read from a checkpoint.
+  ///   - parameterCount: the model's number of parameter values.
+  ///   - bufferCount: the model's number of buffer values (batch-norm running statistics).
+  ///   - path: the checkpoint's path, for the message.
+  /// - Throws: ``CheckpointError`` naming `path` and the first mismatch.
+  public static func validate(
+    _ state: RunState, parameterCount: Int, bufferCount: Int, path: String
+  ) throws {
+    let configured = state.configuration.workers
+    guard state.workers.count == configured else {
+      throw CheckpointError(
+        path: path,
+        message: "checkpoint has \(state.workers.count) worker states, but its configuration has "
+          + "\(configured) workers")
+    }
+    for (index, worker) in state.workers.enumerated() {
+      guard worker.worker == index else {
+        throw CheckpointError(
+          path: path, message: "worker state \(index) belongs to worker \(worker.worker)")
+      }
+      guard worker.parameters.count == parameterCount else {
+        throw CheckpointError(
+          path: path,
+          message: "worker \(index) has \(worker.parameters.count) parameter values, the model "
+            + "has \(parameterCount)")
+      }
+      guard worker.buffers.count == bufferCount else {
+        throw CheckpointError(
+          path: path,
+          message: "worker \(index) has \(worker.buffers.count) buffer values, the model has "
+            + "\(bufferCount)")
+      }
+    }
+  }
+
+  /// Checks that `state` can resume a run configured as `configuration`: the same model,
+  /// dataset, strategy and number of workers. Budgets, hyperparameters and the like may differ.
+  /// - Parameters:
+  ///   - state: a state read from a checkpoint.
+  ///   - configuration: the run about to resume from it.
+  ///   - path: the checkpoint's path, for the message.
+  /// - Throws: ``CheckpointError`` such as "<path>: checkpoint is for model resnet56, this run is
+  ///   resnet20".
+  public static func checkCompatible(
+    _ state: RunState, with configuration: TrainingConfiguration, path: String
+  ) throws {
+    let saved = state.configuration
+    func mismatch(_ what: String, _ old: String, _ new: String) -> CheckpointError {
+      CheckpointError(path: path, message: "checkpoint is for \(what) \(old), this run is \(new)")
+    }
+    guard saved.model == configuration.model else {
+      throw mismatch("model", saved.model.rawValue, configuration.model.rawValue)
+    }
+    guard saved.dataset == configuration.dataset else {
+      throw mismatch("dataset", saved.dataset.rawValue, configuration.dataset.rawValue)
+    }
+    guard saved.strategy == configuration.strategy else {
+      throw mismatch("strategy", saved.strategy.rawValue, configuration.strategy.rawValue)
+    }
+    guard saved.workers == configuration.workers else {
+      throw CheckpointError(
+        path: path,
+        message: "checkpoint is for \(saved.workers) workers, this run has "
+          + "\(configuration.workers)")
+    }
+  }
+
+  // MARK: - Helpers
+
+  /// zlib's CRC-32 of `bytes`, continuing from `initial` (0 to start).
+  static func checksum(_ bytes: UnsafeRawBufferPointer, continuing initial: UInt32 = 0) -> UInt32 {
+    guard let base = bytes.baseAddress else { return initial }
+    var value = uLong(initial)
+    var start = 0
+    // zlib takes a 32-bit length.
+    let chunk = 1 << 30
+    while start < bytes.count {
+      let length = min(chunk, bytes.count - start)
+      let pointer = (base + start).assumingMemoryBound(to: Bytef.self)
+      value = crc32(value, pointer, uInt(length))
+      start += length
+    }
+    return UInt32(truncatingIfNeeded: value)
+  }
+
+  private static func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+  }
+
+  private static func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // Only a configuration value could be non-finite here (the run's scalars are bit patterns).
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return encoder
+  }
+
+  private static func makeDecoder() -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return decoder
+  }
+
+  /// A decoding error as "where: what".
+  private static func describe(_ error: any Error) -> String {
+    guard let decodingError = error as? DecodingError else { return "\(error)" }
+    let context: DecodingError.Context
+    var text: String
+    switch decodingError {
+    case .keyNotFound(let key, let found):
+      context = found
+      text = "missing key '\(key.stringValue)'"
+    case .typeMismatch(_, let found), .valueNotFound(_, let found), .dataCorrupted(let found):
+      context = found
+      text = found.debugDescription
+    @unknown default:
+      return "\(error)"
+    }
+    let location = context.codingPath
+      .map { key in key.intValue.map { "\($0)" } ?? key.stringValue }
+      .joined(separator: ".")
+    if !location.isEmpty {
+      text = "\(location): \(text)"
+    }
+    if let underlying = context.underlyingError {
+      text += " (\(underlying))"
+    }
+    return text
+  }
+}
+
+/// A checkpoint that cannot be written, read or used; the message names the problem.
+public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// The checkpoint file.
+  public let path: String
+  /// What is wrong.
+  public let message: String
+
+  /// An error about the checkpoint at `path`.
+  public init(path: String, message: String) {
+    self.path = path
+    self.message = message
+  }
+
+  /// `"<path>: <message>"`.
+  public var description: String { "\(path): \(message)" }
+}
+
+// MARK: - The header
+
+/// The header JSON: the configuration, every scalar of the state and the section table.
+private struct Header: Codable {
+  var configuration: TrainingConfiguration
+  var boundary: Int
+  var centerSyncs: Int
+  var evaluations: Int
+  var trainingSecondsBits: DoubleBits
+  var wallSecondsBits: DoubleBits
+  var workers: [WorkerHeader]
+  var sections: [SectionEntry]
+}
+
+/// Just the section table of a header, decodable while the rest may not be.
+private struct SectionTable: Codable {
+  var sections: [SectionEntry]
+}
+
+/// One worker's scalars; its arrays are sections.
+private struct WorkerHeader: Codable {
+  var worker: Int
+  var epoch: Int
+  var batchInEpoch: Int
+  var steps: Int
+  var syncs: Int
+  var windowLossSumBits: DoubleBits
+  var windowWrong: Int
+  var windowCount: Int
+  var localSecondsBits: DoubleBits
+  var distributedSecondsBits: DoubleBits
+  var optimizerStepCount: Int
+  /// One entry per optimizer buffer: `true` where it exists (and has a section), `false` for
+  /// `nil`. An array rather than a count, so its length is bounded by the header's size.
+  var optimizerBufferExists: [Bool]
+}
+
+/// One row of the section table.
+private struct SectionEntry: Codable {
+  var name: String
+  /// An ``ElementType`` raw value (kept a string so an unknown one gets a clear message).
+  var type: String
+  var count: UInt64
+}
+
+/// A `Double` as its IEEE 754 bit pattern, 16 hex digits, so NaN payloads, infinities and -0.0
+/// survive JSON.
+private struct DoubleBits: Codable {
+  var value: Double
+
+  init(_ value: Double) { self.value = value }
+
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let text = try container.decode(String.self)
+    guard text.count == 16, text.allSatisfy(\.isHexDigit), let bits = UInt64(text, radix: 16) else {
+      throw DecodingError.dataCorruptedError(
+        in: container,
+        debugDescription: "expected the 16 hex digits of a Double's bit pattern, got \"\(text)\"")
+    }
+    value = Double(bitPattern: bits)
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    let digits = String(value.bitPattern, radix: 16)
+    var container = encoder.singleValueContainer()
+    try container.encode(String(repeating: "0", count: 16 - digits.count) + digits)
+  }
+}
+
+// MARK: - Sections
+
+/// A section's element type: its name in the table and its size in bytes.
+private enum ElementType: String {
+  case float32
+  case uint64
+  case uint8
+
+  var size: Int {
+    switch self {
+    case .float32: 4
+    case .uint64: 8
+    case .uint8: 1
+    }
+  }
+}
+
+/// A section to write.
+private struct Section {
+  var name: String
+  var payload: Payload
+}
+
+/// The elements of a section to write.
+private enum Payload {
+  case float32([Float])
+  case uint64([UInt64])
+  case uint8([UInt8])
+
+  var type: ElementType {
+    switch self {
+    case .float32: .float32
+    case .uint64: .uint64
+    case .uint8: .uint8
+    }
+  }
+
+  var count: Int {
+    switch self {
+    case .float32(let values): values.count
+    case .uint64(let values): values.count
+    case .uint8(let values): values.count
+    }
+  }
+}
+
+/// Where a section lies in the file.
+private struct Placement {
+  var offset: Int
+  var count: Int
+  var byteCount: Int
+}
+
+/// Hands out the sections in table order, each checked to be the one asked for.
+private struct SectionReader {
+  let bytes: UnsafeRawBufferPointer
+  let table: [SectionEntry]
+  let placements: [Placement]
+  /// The checkpoint's path, for messages.
+  let path: String
+  /// The next section.
+  private(set) var index = 0
+
+  private func failure(_ message: String) -> CheckpointError {
+    CheckpointError(path: path, message: message)
+  }
+
+  mutating func floats(_ name: String) throws -> [Float] {
+    let values = try next(name, .float32, as: Float.self)
+    #if _endian(big)
+      return values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+    #else
+      return values
+    #endif
+  }
+
+  mutating func words(_ name: String) throws -> [UInt64] {
+    try next(name, .uint64, as: UInt64.self).map { UInt64(littleEndian: $0) }
+  }
+
+  mutating func bytes(_ name: String) throws -> [UInt8] {
+    try next(name, .uint8, as: UInt8.self)
+  }
+
+  private mutating func next<Element: BitwiseCopyable>(
+    _ name: String, _ type: ElementType, as _: Element.Type
+  ) throws -> [Element] {
+    guard index < table.count, index < placements.count else {
+      throw failure(
+        "section table does not match the header: it has \(table.count) sections, the header "
+          + "also needs '\(name)' (\(type.rawValue))")
+    }
+    let entry = table[index]
+    guard entry.name == name, entry.type == type.rawValue else {
+      throw failure(
+        "section table does not match the header: section \(index) is '\(entry.name)' "
+          + "(\(entry.type)), the header needs '\(name)' (\(type.rawValue)) there")
+    }
+    let placement = placements[index]
+    index += 1
+    let source = UnsafeRawBufferPointer(
+      rebasing: bytes[placement.offset..<(placement.offset + placement.byteCount)])
+    return [Element](unsafeUninitializedCapacity: placement.count) { buffer, initialized in
+      UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+      initialized = placement.count
+    }
+  }
+}
+
+extension AtomicFileWriter {
+  /// Appends a section's elements as little-endian bit patterns.
+  fileprivate mutating func append(_ payload: Payload) throws {
+    switch payload {
+    case .float32(let values):
+      #if _endian(big)
+        try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { try append($0) }
+      #else
+        try values.withUnsafeBytes { try append($0) }
+      #endif
+    case .uint64(let values):
+      #if _endian(big)
+        try values.map { $0.littleEndian }.withUnsafeBytes { try append($0) }
+      #else
+        try values.withUnsafeBytes { try append($0) }
+      #endif
+    case .uint8(let values):
+      try values.withUnsafeBytes { try append($0) }
+    }
+  }
+}
+
+// MARK: - Atomic writing
+
+/// Writes a file under a temporary name in its target's directory, and renames it over the
+/// target only once every byte is on disk; ``discard()`` removes the temporary file instead.
+private struct AtomicFileWriter {
+  /// The file to replace.
+  let target: String
+  /// The file being written.
+  let temporary: String
+  private let directory: String
+  private var descriptor: Int32
+  /// The CRC-32 of everything appended so far.
+  private(set) var checksum: UInt32 = 0
+
+  init(target url: URL) throws {
+    target = url.path
+    let directoryURL = url.deletingLastPathComponent()
+    directory = directoryURL.path
+    temporary =
+      directoryURL.appendingPathComponent(
+        ".\(url.lastPathComponent).partial-\(UUID().uuidString)"
+      ).path
+    descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      let code = errno
+      throw CheckpointError(
+        path: target,
+        message: "cannot create the temporary file \(temporary) (\(Self.describe(code)))")
+    }
+  }
+
+  mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+    guard let base = bytes.baseAddress else { return }
+    checksum = CheckpointFile.checksum(bytes, continuing: checksum)
+    var written = 0
+    while written < bytes.count {
+      let length = min(bytes.count - written, 1 << 30)
+      let result = write(descriptor, base + written, length)
+      if result < 0 {
+        let code = errno
+        if code == EINTR { continue }
+        throw failure(code, "cannot write \(temporary)")
+      }
+      written += result
+    }
+  }
+
+  /// Flushes and closes the temporary file and renames it over the target.
+  mutating func commit() throws {
+    guard fsync(descriptor) == 0 else { throw failure(errno, "cannot flush \(temporary)") }
+    let closed = close(descriptor)
+    descriptor = -1
+    guard closed == 0 else { throw failure(errno, "cannot close \(temporary)") }
+    guard rename(temporary, target) == 0 else {
+      throw failure(errno, "cannot rename \(temporary) over the checkpoint")
+    }
+    // Best effort: make the rename itself durable.
+    let directoryDescriptor = open(directory, O_RDONLY)
+    if directoryDescriptor >= 0 {
+      _ = fsync(directoryDescriptor)
+      _ = close(directoryDescriptor)
+    }
+  }
+
+  /// Closes (if still open) and removes the temporary file.
+  mutating func discard() {
+    if descriptor >= 0 {
+      _ = close(descriptor)
+      descriptor = -1
+    }
+    _ = unlink(temporary)
+  }
+
+  /// An error naming the target, `what` failed and why (`code`, an `errno` value).
+  private func failure(_ code: Int32, _ what: String) -> CheckpointError {
+    CheckpointError(path: target, message: "\(what) (\(Self.describe(code)))")
+  }
+
+  private static func describe(_ code: Int32) -> String {
+    String(cString: strerror(code))
+  }
+}
