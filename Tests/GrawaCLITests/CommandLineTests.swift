@@ -1,4 +1,5 @@
 import Foundation
+import GrawaNN
 import XCTest
 
 /// End-to-end tests of the built `grawa-train` binary: exit codes, standard error, JSON output.
@@ -93,7 +94,7 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
     let rows = try XCTUnwrap(
       try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]])
-    XCTAssertEqual(rows.count, 8)
+    XCTAssertEqual(rows.count, ModelKind.allCases.count)
     let resnet20 = try XCTUnwrap(rows.first { $0["model"] as? String == "resnet20" })
     XCTAssertEqual(resnet20["parameters"] as? Int, 269_722)
     XCTAssertEqual(resnet20["parameterTensors"] as? Int, 59)
@@ -113,7 +114,7 @@ final class CommandLineTests: XCTestCase {
       "--epochs", "1", "--threads", "1", "--output", directory.path,
     ])
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
-    XCTAssertTrue(outcome.standardOutput.contains("done: 1.00 epochs, 4 steps"), outcome.standardOutput)
+    XCTAssertTrue(outcome.standardOutput.contains("done (epochs): 1.00 epochs, 4 steps"), outcome.standardOutput)
     for name in ["metrics.csv", "metrics.jsonl", "config.json", "summary.json"] {
       XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), name)
     }

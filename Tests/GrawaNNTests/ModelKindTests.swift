@@ -8,7 +8,7 @@ final class ModelKindTests: XCTestCase {
       ModelKind.allCases.map(\.rawValue),
       [
         "resnet20", "resnet56", "resnet18", "resnet50", "vgg16", "pyramidnet110", "densenet121",
-        "wideresnet28-10",
+        "wideresnet28-10", "tiny-cnn",
       ])
     XCTAssertEqual(ModelKind(rawValue: "wideresnet28-10"), .wideresnet28x10)
     XCTAssertNil(ModelKind(rawValue: "ResNet20"))
@@ -35,6 +35,8 @@ final class ModelKindTests: XCTestCase {
       .pyramidnet110: (28_485_477, 439),
       .densenet121: (6_956_298, 362),
       .wideresnet28x10: (36_479_194, 80),
+      // conv1 8*3*9 = 216 (no bias); bn1 8+8; conv2 16*8*9 = 1152; bn2 16+16; fc 16*10 + 10.
+      .tinyCNN: (1_586, 8),
     ]
     for kind in ModelKind.allCases {
       var generator = RandomGenerator(seed: 1)
