@@ -272,7 +272,7 @@ enum TrainCommand: Command {
       text += "  weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: "/")
     }
     if let leader = row.leader { text += "  leader \(leader)" }
-    text += String(format: "  distributed %.1f%%", 100 * row.distributedFraction)
+    text += String(format: "  distributed %.1f%% (+%.0f s waiting)", 100 * row.distributedFraction, row.waitSeconds)
     return text
   }
 

@@ -17,7 +17,7 @@ final class TrainCommandDistributedTests: XCTestCase {
 
   /// The columns whose values depend on the clock.
   static let timeColumns: Set<String> = [
-    "seconds", "training_seconds", "local_seconds", "distributed_seconds", "distributed_fraction",
+    "seconds", "training_seconds", "local_seconds", "distributed_seconds", "distributed_fraction", "wait_seconds",
   ]
 
   /// Output directories made by the current test, removed in `tearDown`.
@@ -184,7 +184,7 @@ final class TrainCommandDistributedTests: XCTestCase {
     XCTAssertEqual(
       table.header.joined(separator: ","),
       "seconds,training_seconds,epoch,step,syncs,learning_rate,train_loss,train_error,test_loss,test_error,"
-        + "weighted_test_loss,weighted_test_error,weights,leader,local_seconds,distributed_seconds,distributed_fraction",
+        + "weighted_test_loss,weighted_test_error,weights,leader,local_seconds,distributed_seconds,distributed_fraction,wait_seconds",
       file: file, line: line)
     XCTAssertEqual(
       table.rows.count, 2, "one row per evaluation (steps 4 and 8): \(table.rows)", file: file,

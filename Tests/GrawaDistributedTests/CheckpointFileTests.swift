@@ -493,7 +493,7 @@ final class CheckpointFileTests: XCTestCase {
       probeRandomState: [1, 2, 3, 4],
       epoch: 3, batchInEpoch: 11, steps: 400, syncs: 12,
       windowLossSum: Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), windowWrong: 5, windowCount: 96,
-      localSeconds: -0.0, distributedSeconds: 12.345678901234567)
+      localSeconds: -0.0, distributedSeconds: 12.345678901234567, waitSeconds: 3.25)
     let worker1 = WorkerSnapshot(
       worker: 1,
       parameters: [-1, 2, -3, 4, Float.ulpOfOne, -.infinity, Float(bitPattern: 0x8000_0001)],
@@ -504,7 +504,7 @@ final class CheckpointFileTests: XCTestCase {
       probeRandomState: [UInt64(1) << 63, 5],
       epoch: 2, batchInEpoch: 0, steps: 399, syncs: 12,
       windowLossSum: .infinity, windowWrong: 0, windowCount: 0,
-      localSeconds: .leastNonzeroMagnitude, distributedSeconds: 1e308)
+      localSeconds: .leastNonzeroMagnitude, distributedSeconds: 1e308, waitSeconds: -.infinity)
     return RunState(
       configuration: configuration, boundary: 100, centerSyncs: 12,
       centerState: [0x62, 0x70, 0x6C, 0x69, 0x73],
@@ -559,6 +559,7 @@ final class CheckpointFileTests: XCTestCase {
       XCTAssertEqual(
         a.distributedSeconds.bitPattern, e.distributedSeconds.bitPattern, worker, file: file,
         line: line)
+      XCTAssertEqual(a.waitSeconds.bitPattern, e.waitSeconds.bitPattern, worker, file: file, line: line)
     }
   }
 

@@ -93,7 +93,10 @@ public actor CenterModel<Strategy: DistributedStrategy> {
   }
 
   private func combine(_ contributions: [Contribution]) throws -> SyncOutcome {
-    let outcome = try strategy.center(from: contributions, state: &state, layout: layout)
+    let started = ContinuousClock.now
+    var outcome = try strategy.center(from: contributions, state: &state, layout: layout)
+    let elapsed = ContinuousClock.now - started
+    outcome.centerSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     syncCount += 1
     lastOutcome = outcome
     return outcome

@@ -31,6 +31,7 @@ final class Worker<Strategy: DistributedStrategy> {
   private var windowCount = 0
   private var localSeconds: Double = 0
   private var distributedSeconds: Double = 0
+  private var waitSeconds: Double = 0
   private var plan: BatchPlan?
 
   /// A worker starting from the common initialisation, or from `snapshot` when resuming.
@@ -71,6 +72,7 @@ final class Worker<Strategy: DistributedStrategy> {
       windowCount = snapshot.windowCount
       localSeconds = snapshot.localSeconds
       distributedSeconds = snapshot.distributedSeconds
+      waitSeconds = snapshot.waitSeconds
     } else {
       state = strategy.makeWorkerState(
         worker: index, initial: model.flatParameters(), layout: environment.layout)
@@ -85,7 +87,7 @@ final class Worker<Strategy: DistributedStrategy> {
       dropoutRandomState: context.random.state, probeRandomState: probeRandom.state, epoch: epoch,
       batchInEpoch: batchInEpoch, steps: steps, syncs: syncs, windowLossSum: windowLossSum,
       windowWrong: windowWrong, windowCount: windowCount, localSeconds: localSeconds,
-      distributedSeconds: distributedSeconds)
+      distributedSeconds: distributedSeconds, waitSeconds: waitSeconds)
   }
 
   /// Runs rounds from round boundary `boundary` until the controller stops the run.
@@ -175,10 +177,10 @@ final class Worker<Strategy: DistributedStrategy> {
     slots.release()
     holdsSlot = false
 
-    started = Date()
-    let outcome = try transport.exchange(contribution, round: syncs)
+    let outcome = try exchange(contribution)
     slots.acquire()
     holdsSlot = true
+    started = Date()
     try model.setFlatGradients(outcome.target)
     if let sam, let perturbation {
       try sam.descend(from: perturbation)
@@ -208,7 +210,7 @@ final class Worker<Strategy: DistributedStrategy> {
 
   /// A parameter sync: probe pass if needed, contribution, exchange, pull.
   private func syncParameters() throws {
-    let started = Date()
+    var started = Date()
     slots.acquire()
     var measurements = SyncMeasurements()
     let contribution: Contribution
@@ -223,14 +225,27 @@ final class Worker<Strategy: DistributedStrategy> {
       throw error
     }
     slots.release()
-    let outcome = try transport.exchange(contribution, round: syncs)
+    distributedSeconds += Date().timeIntervalSince(started)
+    let outcome = try exchange(contribution)
     slots.acquire()
     defer { slots.release() }
+    started = Date()
     var parameters = contribution.vector
     try strategy.pull(&parameters, outcome: outcome, state: &state)
     try model.setFlatParameters(parameters)
     syncs += 1
     distributedSeconds += Date().timeIntervalSince(started)
+  }
+
+  /// Sends `contribution` and waits for the outcome; the center's time to form it counts as
+  /// distributed work, the rest of the wait as waiting for the other workers.
+  private func exchange(_ contribution: Contribution) throws -> SyncOutcome {
+    let started = Date()
+    let outcome = try transport.exchange(contribution, round: syncs)
+    let elapsed = Date().timeIntervalSince(started)
+    distributedSeconds += outcome.centerSeconds
+    waitSeconds += max(0, elapsed - outcome.centerSeconds)
+    return outcome
   }
 
   // MARK: - Passes

@@ -106,6 +106,8 @@ public struct SyncOutcome: Sendable, Equatable {
   public var weights: [[Double]]
   /// The leader's index (LSGD).
   public var leader: Int?
+  /// Seconds the center took to form this outcome; set by ``CenterModel``, not by strategies.
+  public var centerSeconds: Double = 0
 
   /// An outcome from its parts.
   public init(target: [Float], pullFraction: Float, weights: [[Double]] = [], leader: Int? = nil) {

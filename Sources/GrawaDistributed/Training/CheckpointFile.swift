@@ -114,6 +114,7 @@ public enum CheckpointFile {
         windowLossSumBits: DoubleBits(worker.windowLossSum), windowWrong: worker.windowWrong,
         windowCount: worker.windowCount, localSecondsBits: DoubleBits(worker.localSeconds),
         distributedSecondsBits: DoubleBits(worker.distributedSeconds),
+        waitSecondsBits: DoubleBits(worker.waitSeconds),
         optimizerStepCount: worker.optimizer.stepCount,
         optimizerBufferExists: worker.optimizer.buffers.map { $0 != nil })
     }
@@ -332,7 +333,8 @@ public enum CheckpointFile {
           batchInEpoch: worker.batchInEpoch, steps: worker.steps, syncs: worker.syncs,
           windowLossSum: worker.windowLossSumBits.value, windowWrong: worker.windowWrong,
           windowCount: worker.windowCount, localSeconds: worker.localSecondsBits.value,
-          distributedSeconds: worker.distributedSecondsBits.value))
+          distributedSeconds: worker.distributedSecondsBits.value,
+          waitSeconds: worker.waitSecondsBits.value))
     }
     let centerState = try reader.bytes("center.state")
     return RunState(
@@ -530,6 +532,7 @@ private struct WorkerHeader: Codable {
   var windowCount: Int
   var localSecondsBits: DoubleBits
   var distributedSecondsBits: DoubleBits
+  var waitSecondsBits: DoubleBits
   var optimizerStepCount: Int
   /// One entry per optimizer buffer: `true` where it exists (and has a section), `false` for
   /// `nil`. An array rather than a count, so its length is bounded by the header's size.

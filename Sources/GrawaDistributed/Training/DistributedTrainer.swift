@@ -269,6 +269,7 @@ public final class DistributedTrainer {
             wallSeconds: earlierWall + Date().timeIntervalSince(wallStart),
             imagesPerSecond: trainingSeconds > 0 ? images / trainingSeconds : 0,
             localSeconds: lastRow?.localSeconds ?? 0, distributedSeconds: lastRow?.distributedSeconds ?? 0,
+            waitSeconds: lastRow?.waitSeconds ?? 0,
             finalTest: lastTest, finalWeightedTest: lastWeighted, stopReason: stopReason.rawValue)
         }
         controller.resume(after: boundary)
@@ -302,7 +303,8 @@ public final class DistributedTrainer {
       weightedTestLoss: weighted?.loss, weightedTestError: weighted?.error, weights: weights,
       leader: outcome?.leader,
       localSeconds: snapshots.reduce(0) { $0 + $1.localSeconds } / workers,
-      distributedSeconds: snapshots.reduce(0) { $0 + $1.distributedSeconds } / workers)
+      distributedSeconds: snapshots.reduce(0) { $0 + $1.distributedSeconds } / workers,
+      waitSeconds: snapshots.reduce(0) { $0 + $1.waitSeconds } / workers)
   }
 
   private func report(

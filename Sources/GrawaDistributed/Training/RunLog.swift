@@ -36,16 +36,18 @@ public struct MetricsRow: Sendable, Codable, Equatable {
   public var leader: Int?
   /// Mean seconds per worker spent in local steps.
   public var localSeconds: Double
-  /// Mean seconds per worker spent in distributed updates (probe pass, exchange including the
-  /// wait for the other workers, pull).
+  /// Mean seconds per worker spent in distributed updates (probe pass, forming the center, pull).
   public var distributedSeconds: Double
+  /// Mean seconds per worker spent at syncs waiting for the other workers. With more workers than
+  /// cores this is mostly the others' computing, not communication.
+  public var waitSeconds: Double
 
   /// A row from its figures.
   public init(
     seconds: Double, trainingSeconds: Double, epoch: Double, step: Int, syncs: Int, learningRate: Double,
     trainLoss: Double?, trainError: Double?, testLoss: Double, testError: Double,
     weightedTestLoss: Double? = nil, weightedTestError: Double? = nil, weights: [Double]? = nil,
-    leader: Int? = nil, localSeconds: Double = 0, distributedSeconds: Double = 0
+    leader: Int? = nil, localSeconds: Double = 0, distributedSeconds: Double = 0, waitSeconds: Double = 0
   ) {
     self.seconds = seconds
     self.trainingSeconds = trainingSeconds
@@ -63,9 +65,11 @@ public struct MetricsRow: Sendable, Codable, Equatable {
     self.leader = leader
     self.localSeconds = localSeconds
     self.distributedSeconds = distributedSeconds
+    self.waitSeconds = waitSeconds
   }
 
-  /// The fraction of worker time spent in distributed updates.
+  /// The fraction of worker time spent in distributed updates, `distributed / (local +
+  /// distributed)` (waiting excluded).
   public var distributedFraction: Double {
     let total = localSeconds + distributedSeconds
     return total > 0 ? distributedSeconds / total : 0
@@ -74,7 +78,7 @@ public struct MetricsRow: Sendable, Codable, Equatable {
   /// The CSV header matching ``csvLine``.
   public static let csvHeader =
     "seconds,training_seconds,epoch,step,syncs,learning_rate,train_loss,train_error,test_loss,test_error,"
-    + "weighted_test_loss,weighted_test_error,weights,leader,local_seconds,distributed_seconds,distributed_fraction"
+    + "weighted_test_loss,weighted_test_error,weights,leader,local_seconds,distributed_seconds,distributed_fraction,wait_seconds"
 
   /// The row as one CSV line (no newline); weights are separated by `;`.
   public var csvLine: String {
@@ -83,6 +87,7 @@ public struct MetricsRow: Sendable, Codable, Equatable {
       format(trainLoss), format(trainError), format(testLoss), format(testError), format(weightedTestLoss),
       format(weightedTestError), weights.map { $0.map { format($0) }.joined(separator: ";") } ?? "",
       leader.map(String.init) ?? "", format(localSeconds), format(distributedSeconds), format(distributedFraction),
+      format(waitSeconds),
     ]
     return fields.joined(separator: ",")
   }

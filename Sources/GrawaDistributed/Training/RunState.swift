@@ -33,16 +33,18 @@ public struct WorkerSnapshot: Sendable, Equatable {
   public var windowCount: Int
   /// Seconds spent in local steps.
   public var localSeconds: Double
-  /// Seconds spent in distributed updates: probe pass, exchange (including waiting for the other
-  /// workers) and pull.
+  /// Seconds spent in distributed updates: probe pass, forming the center, pull (for the
+  /// data-parallel strategies: writing back the averaged gradient).
   public var distributedSeconds: Double
+  /// Seconds spent at syncs waiting for the other workers to arrive.
+  public var waitSeconds: Double
 
   /// A snapshot from its parts.
   public init(
     worker: Int, parameters: [Float], buffers: [Float], optimizer: OptimizerState, strategyState: [UInt8],
     dropoutRandomState: [UInt64], probeRandomState: [UInt64], epoch: Int, batchInEpoch: Int, steps: Int,
     syncs: Int, windowLossSum: Double, windowWrong: Int, windowCount: Int, localSeconds: Double,
-    distributedSeconds: Double
+    distributedSeconds: Double, waitSeconds: Double = 0
   ) {
     self.worker = worker
     self.parameters = parameters
@@ -60,6 +62,7 @@ public struct WorkerSnapshot: Sendable, Equatable {
     self.windowCount = windowCount
     self.localSeconds = localSeconds
     self.distributedSeconds = distributedSeconds
+    self.waitSeconds = waitSeconds
   }
 }
 

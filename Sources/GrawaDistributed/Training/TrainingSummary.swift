@@ -38,8 +38,10 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
   public var imagesPerSecond: Double
   /// Mean seconds per worker in local steps.
   public var localSeconds: Double
-  /// Mean seconds per worker in distributed updates (probe, exchange with waiting, pull).
+  /// Mean seconds per worker in distributed updates (probe, forming the center, pull).
   public var distributedSeconds: Double
+  /// Mean seconds per worker waiting at syncs for the other workers.
+  public var waitSeconds: Double
   /// The final evaluation of the center on the test set.
   public var finalTest: EvaluationResult
   /// The final evaluation of the strategy's weighted center (GRAWA family).

@@ -38,6 +38,26 @@ final class DataParallelSGDTests: XCTestCase {
     assertClose(mean.target, [2, 2, 3], rtol: 1e-6, atol: 0)
   }
 
+  func testCenter_accumulatesInWorkerOrderInDouble() throws {
+    // The mean is sum_i (1/3) * g_i accumulated in Double in worker order 0, 1, 2, then rounded
+    // to Float once: deterministic whatever order the workers arrive in. These values round
+    // differently in the other order: element 0 is (1/3)(0.1 + 0.1 + 1.3) = 0.5 in exact
+    // arithmetic, and the Double sum in order 0, 1, 2 lands just below the Float rounding midpoint,
+    // giving the Float below 0.5, while order 2, 1, 0 gives 0.5 itself.
+    var run = StrategyHarness(DataParallelSGD(), initial: [0, 0, 0], layout: try twoTensorLayout(), workerCount: 3)
+    run.workers = [[0.1, 1.3, 0.9], [0.1, 0.1, 0.1], [1.3, 0.1, 0.1]]
+    let (_, outcome) = try run.sync()
+    let third = 1.0 / 3
+    func inOrder(_ g0: Float, _ g1: Float, _ g2: Float) -> Float {
+      Float(third * Double(g0) + third * Double(g1) + third * Double(g2))
+    }
+    let expected = [inOrder(0.1, 0.1, 1.3), inOrder(1.3, 0.1, 0.1), inOrder(0.9, 0.1, 0.1)]
+    let reversed = [inOrder(1.3, 0.1, 0.1), inOrder(0.1, 0.1, 1.3), inOrder(0.1, 0.1, 0.9)]
+    XCTAssertNotEqual(expected, reversed, "the example must tell the two orders apart")
+    XCTAssertEqual(outcome.target, expected)
+    assertClose(outcome.target, [0.5, 0.5, 1.1 / 3], rtol: 1e-6, atol: 0)
+  }
+
   func testSameMeanGradient_keepsReplicasBitIdentical() throws {
     // Two replicas of a model with tensors a = [1, -2] and b = [0.5], each with its own SGD
     // (lr 0.1, momentum 0.9, Nesterov, weight decay 1e-4, the paper's optimizer). Each step the

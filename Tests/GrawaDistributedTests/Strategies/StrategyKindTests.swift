@@ -99,7 +99,11 @@ final class StrategyKindTests: XCTestCase {
   ) {
     var settings = kind.defaultSettings
     change(&settings)
-    XCTAssertThrowsError(try settings.validate(for: kind), file: file, line: line) { error in
+    do {
+      try settings.validate(for: kind)
+      // Stop here: making a strategy from out-of-range settings would trap on its precondition.
+      return XCTFail("\(kind): settings accepted, expected an error naming \(flag)", file: file, line: line)
+    } catch {
       let message = (error as? ConfigurationError)?.message ?? "\(error)"
       XCTAssertTrue(message.contains(flag), "'\(message)' should name \(flag)", file: file, line: line)
     }
