@@ -65,7 +65,7 @@ enum TrainCommand: Command {
         At least one budget (--epochs, --steps or --minutes) is required. Defaults follow the paper
         (SGD lr 0.1, Nesterov 0.9, weight decay 1e-4, batch 128 per worker; strategy settings from
         the authors' scripts). On a terminal a single progress line updates in place; otherwise a
-        line is printed every 30 s. Ctrl-C stops at the next sync and writes a checkpoint.
+        line is printed every 30 s. Ctrl-C stops after the current step and writes a checkpoint.
         """)
   }
 
@@ -296,7 +296,7 @@ final class InterruptHandler {
         printError("second interrupt: exiting without a checkpoint")
         exit(130)
       }
-      printError("\ninterrupt: stopping at the next sync and writing a checkpoint (Ctrl-C again to quit now)")
+      printError("\ninterrupt: stopping after the current step and writing a checkpoint (Ctrl-C again to quit now)")
       control.interrupt()
     }
     source.resume()

@@ -13,7 +13,7 @@ public enum StopReason: String, Sendable, Codable {
   case interrupted
 }
 
-/// What every worker does at one round boundary; the same for all workers.
+/// What every worker does at one step boundary; the same for all workers.
 struct BoundaryDecision: Sendable, Equatable {
   /// Pause for an evaluation of the center.
   var evaluate: Bool
@@ -31,8 +31,6 @@ struct BoundaryDecision: Sendable, Equatable {
 
 /// The run's budget and cadence, in local steps per worker and training seconds.
 struct RunBudget: Sendable {
-  /// Local steps per round (tau, or 1).
-  var roundLength: Int
   /// Stop once this many local steps are done, if set.
   var maxSteps: Int?
   /// Which budget `maxSteps` comes from.
@@ -67,7 +65,7 @@ struct RunTick: Sendable {
   var trainingSeconds: Double
 }
 
-/// Coordinates the workers and the main thread at round boundaries: makes one decision per
+/// Coordinates the workers and the main thread at step boundaries: makes one decision per
 /// boundary (evaluate, checkpoint, stop), collects the workers' snapshots when they pause, and
 /// stops everyone when one fails. The decision for a boundary is made by the first worker to
 /// reach it and read by the others, so all workers act alike even though they run freely.
@@ -149,7 +147,7 @@ final class RunController: @unchecked Sendable {
 
   private func decide(_ boundary: Int) -> BoundaryDecision {
     let seconds = trainingSecondsLocked()
-    let steps = boundary * budget.roundLength
+    let steps = boundary
     var stop: StopReason?
     if let maxSteps = budget.maxSteps, steps >= maxSteps {
       stop = budget.stepsReason
@@ -158,7 +156,7 @@ final class RunController: @unchecked Sendable {
     } else if interruptRequested.load(ordering: .acquiring) {
       stop = .interrupted
     }
-    let previous = max(0, steps - budget.roundLength)
+    let previous = max(0, steps - 1)
     let repeated = boundary == resumedBoundary
     let evaluate =
       !repeated && boundary > 0 && steps / budget.evaluationSteps > previous / budget.evaluationSteps

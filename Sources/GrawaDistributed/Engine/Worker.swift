@@ -6,7 +6,7 @@ import GrawaTensor
 
 /// One worker of a run: its own model replica, optimizer, data shard, random streams and strategy
 /// state, trained on its own thread. It runs rounds of local steps (REFERENCE.md section 2), syncs
-/// through the transport, and at round boundaries follows the run controller's decision (pause
+/// through the transport, and at step boundaries follows the run controller's decision (pause
 /// for an evaluation or a checkpoint, or stop), handing over a ``WorkerSnapshot``.
 final class Worker<Strategy: DistributedStrategy> {
   let index: Int
@@ -90,7 +90,8 @@ final class Worker<Strategy: DistributedStrategy> {
       distributedSeconds: distributedSeconds, waitSeconds: waitSeconds)
   }
 
-  /// Runs rounds from round boundary `boundary` until the controller stops the run.
+  /// Runs local steps (and the syncs they complete) from step boundary `boundary` (local steps
+  /// done) until the controller stops the run.
   /// - Throws: ``DivergenceError`` on a non-finite loss or gradient norm, the strategy's and the
   ///   transport's errors, or ``RunAbortedError`` when another worker failed.
   func run(from boundary: Int) throws {
@@ -107,26 +108,23 @@ final class Worker<Strategy: DistributedStrategy> {
           windowCount = 0
         }
       }
-      try runRound(trainingSeconds: decision.trainingSeconds)
+      try checkNotAborted()
+      try step(trainingSeconds: decision.trainingSeconds)
       boundary += 1
     }
   }
 
-  // MARK: - Rounds
+  // MARK: - Steps
 
-  private func runRound(trainingSeconds: Double) throws {
+  /// One local step, followed by a sync when it completes a communication period.
+  private func step(trainingSeconds: Double) throws {
     switch strategy.exchange {
     case .parameters:
-      let length = strategy.schedule.period ?? 1
-      for _ in 0..<length {
-        try checkNotAborted()
-        try localStep(trainingSeconds: trainingSeconds)
-      }
-      if strategy.schedule.period != nil {
+      try localStep(trainingSeconds: trainingSeconds)
+      if let period = strategy.schedule.period, steps % period == 0 {
         try syncParameters()
       }
     case .gradients, .sharpnessAwareGradients:
-      try checkNotAborted()
       try dataParallelStep(trainingSeconds: trainingSeconds)
     }
   }

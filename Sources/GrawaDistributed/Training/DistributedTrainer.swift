@@ -8,9 +8,10 @@ import GrawaTensor
 /// optimizer, disjoint data shard and random streams, syncing through a ``CenterModel`` with the
 /// configured strategy; periodic evaluation of the center, metrics, checkpoints and resume.
 ///
-/// The main thread only waits: workers pause together at round boundaries (a round is one
-/// communication period, or one step without periodic syncs) when the run evaluates, writes a
-/// checkpoint or stops, and hand over their ``WorkerSnapshot``s. In synchronous mode a run is a
+/// The main thread only waits: workers pause together at a step boundary (the same number of
+/// local steps done by every worker, after the sync that step completes) when the run evaluates,
+/// writes a checkpoint or stops, and hand over their ``WorkerSnapshot``s. Budgets are checked at
+/// every step, so a time budget is kept to within one step whatever the communication period. In synchronous mode a run is a
 /// deterministic function of its configuration whatever the thread timing, except for budgets in
 /// minutes and time-based learning-rate schedules; a resumed run continues bit for bit.
 public final class DistributedTrainer {
@@ -132,7 +133,6 @@ public final class DistributedTrainer {
       strategy: strategy, layout: environment.layout, workerCount: workers, mode: configuration.syncMode,
       state: centerState, syncCount: resumeFrom?.centerSyncs ?? 0)
     let transport = InProcessTransport(center: center)
-    let roundLength = strategy.exchange == .parameters ? (strategy.schedule.period ?? 1) : 1
     var maxSteps = configuration.steps
     var stepsReason = StopReason.steps
     if let epochs = configuration.epochs {
@@ -143,7 +143,7 @@ public final class DistributedTrainer {
       }
     }
     let budget = RunBudget(
-      roundLength: roundLength, maxSteps: maxSteps, stepsReason: stepsReason,
+      maxSteps: maxSteps, stepsReason: stepsReason,
       maxSeconds: configuration.minutes.map { $0 * 60 },
       evaluationSteps: max(1, Int((configuration.evaluateEvery * Double(environment.stepsPerEpoch)).rounded())),
       checkpointSeconds: checkpoint == nil ? nil : configuration.checkpointMinutes.map { $0 * 60 })
@@ -324,7 +324,7 @@ public final class DistributedTrainer {
 }
 
 /// Lets another thread (a SIGINT handler) stop a running ``DistributedTrainer`` cleanly: the
-/// workers stop at the next round boundary and the run writes its final evaluation and checkpoint.
+/// workers stop at the next step boundary and the run writes its final evaluation and checkpoint.
 public final class RunControl: @unchecked Sendable {
   private let lock = NSLock()
   private var controller: RunController?
@@ -333,7 +333,7 @@ public final class RunControl: @unchecked Sendable {
   /// A control not yet attached to a run.
   public init() {}
 
-  /// Asks the run to stop at the next round boundary.
+  /// Asks the run to stop at the next step boundary.
   public func interrupt() {
     lock.lock()
     defer { lock.unlock() }

@@ -66,11 +66,12 @@ public struct WorkerSnapshot: Sendable, Equatable {
   }
 }
 
-/// The whole state of a run at a round boundary: what a checkpoint file holds.
+/// The whole state of a run at a step boundary: what a checkpoint file holds.
 public struct RunState: Sendable, Equatable {
   /// The run's configuration (strategy, model, data, hyperparameters).
   public var configuration: TrainingConfiguration
-  /// Rounds completed (a round is one communication period, or one step without periodic syncs).
+  /// The step boundary the state was taken at: local steps done by every worker (after the sync
+  /// the last step completed, if any).
   public var boundary: Int
   /// Syncs the center has formed.
   public var centerSyncs: Int

@@ -109,6 +109,15 @@ final class DistributedTrainerTests: XCTestCase {
       "two workers")
   }
 
+  func testEightWorkersOnTwoThreads_runAndReproduce() throws {
+    // 8 workers x 64 images: 4 steps per epoch; every worker computes on one thread, two at a time.
+    let first = try run(configuration(.lgrawa, workers: 8, steps: 8, period: 2, threads: 2))
+    let second = try run(configuration(.lgrawa, workers: 8, steps: 8, period: 2, threads: 2))
+    assertSameRun(first, second, "eight workers")
+    XCTAssertEqual(first.summary.syncs, 4)
+    XCTAssertEqual(first.rows.last?.weights?.count, 8)
+  }
+
   func testSyncCounts_followTheSchedule() throws {
     let lsgd = try run(configuration(.lsgd, steps: 8, period: 2))
     XCTAssertEqual(lsgd.summary.syncs, 4)
