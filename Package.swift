@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "GrawaOptim", targets: ["GrawaOptim"]),
     .library(name: "GrawaData", targets: ["GrawaData"]),
     .library(name: "GrawaDistributed", targets: ["GrawaDistributed"]),
+    .library(name: "GrawaPlot", targets: ["GrawaPlot"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
   ],
   dependencies: [],
@@ -30,9 +31,12 @@ let package = Package(
     .target(name: "GrawaData", dependencies: ["GrawaTensor", "CZlib"]),
     // Layer 2: the distributed engine and the strategies (GRAWA, MGRAWA, LGRAWA, baselines).
     .target(name: "GrawaDistributed", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "CZlib"]),
+    // SVG drawing: line charts, contour maps (no dependencies).
+    .target(name: "GrawaPlot"),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
     .target(
-      name: "GrawaCLI", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed"]),
+      name: "GrawaCLI",
+      dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaPlot"]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
     // Examples: small programs that use the libraries as a user would.
     .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
@@ -45,6 +49,7 @@ let package = Package(
     .testTarget(name: "GrawaOptimTests", dependencies: ["GrawaOptim", "GrawaNN", "_TestSupport"]),
     .testTarget(name: "GrawaDataTests", dependencies: ["GrawaData", "_TestSupport"]),
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
+    .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaNN"]),
   ]
 )

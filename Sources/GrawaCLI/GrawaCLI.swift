@@ -14,7 +14,9 @@ protocol Command: Sendable {
 
 /// Entry point of the `grawa-train` command.
 public enum GrawaCLI {
-  static let commands: [any Command.Type] = [TrainCommand.self, ModelsCommand.self, BenchCommand.self]
+  static let commands: [any Command.Type] = [
+    TrainCommand.self, VincentCommand.self, PlotCommand.self, ModelsCommand.self, BenchCommand.self,
+  ]
 
   /// The top-level help text.
   public static var help: String {

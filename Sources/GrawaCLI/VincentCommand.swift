@@ -1,0 +1,184 @@
+import Foundation
+import GrawaDistributed
+import GrawaPlot
+
+/// `grawa-train vincent`: the paper's toy experiment on the Vincent function (section 4.1,
+/// appendix A): a table per strategy and a picture of every worker's trajectory.
+enum VincentCommand: Command {
+  static let name = "vincent"
+  static let abstract = "The paper's toy experiment: which valley of the Vincent function each strategy finds."
+
+  static let specs: [OptionSpec] = [
+    .option("lr", "RATE", help: "Local SGD learning rate.", default: "0.01"),
+    .option("steps", "N", help: "Local steps per worker.", default: "400"),
+    .option("comm-period", "TAU", help: "Local steps between syncs.", default: "4"),
+    .option("pull", "C2", help: "Pull of EASGD (beta) and LSGD (c2).", default: "0.1"),
+    .option("grawa-pull", "C2", help: "Pull of GRAWA, MGRAWA and LGRAWA.", default: "0.5"),
+    .option("lsgd-proximity", "P2", help: "Proximity pull of LSGD between syncs.", default: "0.1"),
+    .option("grawa-proximity", "P2", help: "Proximity pull of the GRAWA family between syncs.", default: "0.01"),
+    .option("noise", "SIGMA", help: "Std. deviation of Gaussian noise added to every local gradient.", default: "0"),
+    .option("seed", "N", help: "Seed of the noise.", default: "0"),
+    .option("seeds", "K", help: "Also sweep seeds 0..K-1 and count the valleys each strategy ends in.", default: "none"),
+    .option("dimension", "N", help: "Number of coordinates (the picture shows the first two).", default: "2"),
+    .option("inset", "D", help: "Start this far inside the corners of [0.25, 10]^2.", default: "0"),
+    .option("output", "FILE", help: "Write the trajectories' picture here (SVG).", default: "vincent.svg"),
+  ]
+
+  static var help: String {
+    helpText(
+      usage: "grawa-train vincent [--lr RATE] [--steps N] [--noise SIGMA] [--seeds K] [--output FILE.svg]",
+      abstract: abstract, specs: specs,
+      footer: """
+        f(x) = -(1/n) sum_i sin(10 ln x_i) on [0.25, 10]^n. Each coordinate's minimisers are
+        x* = exp((pi/2 + 2 pi k)/10) for valleys k = -2..3 (0.33, 0.62, 1.17, 2.19, 4.11, 7.71), all
+        with f = -1, but the curvature there, 100 / (n x*^2), falls as k grows: larger k is flatter.
+        Four workers start at the corners, run plain SGD and sync every tau steps through the
+        library's EASGD, LSGD, GRAWA, MGRAWA and LGRAWA types (one coordinate = one layer).
+        """)
+  }
+
+  static func experiment(from parsed: ParsedArguments) throws -> VincentExperiment {
+    var experiment = VincentExperiment()
+    experiment.learningRate = try parsed.double("lr", default: 0.01, in: 1e-9...100) ?? 0.01
+    experiment.steps = try parsed.int("steps", default: 400, in: 1...10_000_000)
+    experiment.communicationPeriod = try parsed.int("comm-period", default: 4, in: 1...1_000_000)
+    experiment.baselinePull = try parsed.double("pull", default: 0.1, in: 0...1) ?? 0.1
+    experiment.grawaPull = try parsed.double("grawa-pull", default: 0.5, in: 0...1) ?? 0.5
+    let tau = Double(experiment.communicationPeriod)
+    experiment.lsgdProximity = try parsed.double("lsgd-proximity", default: 0.1, in: 0...tau) ?? 0.1
+    experiment.grawaProximity = try parsed.double("grawa-proximity", default: 0.01, in: 0...tau) ?? 0.01
+    experiment.gradientNoise = try parsed.double("noise", default: 0, in: 0...1e6) ?? 0
+    experiment.seed = try parsed.unsigned("seed", default: 0)
+    experiment.dimension = try parsed.int("dimension", default: 2, in: 1...1000)
+    experiment.cornerInset = try parsed.double("inset", default: 0, in: 0...4.8) ?? 0
+    return experiment
+  }
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, specs: specs)
+    guard parsed.positional.isEmpty else {
+      throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
+    }
+    let experiment = try experiment(from: parsed)
+    let sweep = parsed.string("seeds") == nil ? nil : try parsed.int("seeds", default: 1, in: 1...100_000)
+    let output = URL(fileURLWithPath: parsed.string("output") ?? "vincent.svg")
+    let outcomes: [VincentExperiment.Outcome]
+    do {
+      outcomes = try experiment.run()
+    } catch let error as ConfigurationError {
+      throw CLIError.usage(error.message)
+    }
+    say(
+      String(
+        format: "Vincent function, n = %d, lr %g, %d steps, sync every %d, noise %g, seed %llu",
+        experiment.dimension, experiment.learningRate, experiment.steps, experiment.communicationPeriod,
+        experiment.gradientNoise, experiment.seed))
+    say(table(outcomes))
+    do {
+      try VincentFigure.render(outcomes, experiment: experiment).write(to: output)
+    } catch {
+      throw CLIError.failure("\(output.path): cannot write the picture (\(error.localizedDescription))")
+    }
+    say("trajectories: \(output.path)")
+    if let sweep {
+      say("")
+      say(try sweepTable(experiment, seeds: sweep))
+    }
+  }
+
+  /// One row per strategy: final center, f there, valley, curvature.
+  static func table(_ outcomes: [VincentExperiment.Outcome]) -> String {
+    var lines = ["| strategy | center | f(center) | valley k | x* | curvature (max) | syncs |", "|---|---|---|---|---|---|---|"]
+    for outcome in outcomes {
+      let center = outcome.result.center.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+      let valleys = outcome.valleys.map(String.init).joined(separator: ", ")
+      let minimizers = outcome.valleys.map { String(format: "%.2f", VincentFunction.minimizer(valley: $0)) }
+        .joined(separator: ", ")
+      lines.append(
+        "| \(outcome.strategy.rawValue) | (\(center)) | \(String(format: "%.4f", outcome.value)) | \(valleys) | "
+          + "\(minimizers) | \(String(format: "%.3f", outcome.curvature.max() ?? .nan)) | \(outcome.result.syncs) |")
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Over seeds 0..<seeds: per strategy, how often the center ends in each valley (of the
+  /// flattest coordinate... of the first coordinate pair: the valley pair), and the mean curvature.
+  static func sweepTable(_ base: VincentExperiment, seeds: Int) throws -> String {
+    var valleyCounts: [StrategyKind: [String: Int]] = [:]
+    var curvatureSums: [StrategyKind: Double] = [:]
+    var valueSums: [StrategyKind: Double] = [:]
+    for seed in 0..<seeds {
+      var experiment = base
+      experiment.seed = UInt64(seed)
+      for outcome in try experiment.run() {
+        let key = "(" + outcome.valleys.map(String.init).joined(separator: ",") + ")"
+        valleyCounts[outcome.strategy, default: [:]][key, default: 0] += 1
+        curvatureSums[outcome.strategy, default: 0] += outcome.curvature.max() ?? .nan
+        valueSums[outcome.strategy, default: 0] += outcome.value
+      }
+    }
+    var lines = [
+      "Seed sweep: \(seeds) seeds, noise \(base.gradientNoise)",
+      "| strategy | valleys reached (count) | mean f(center) | mean max curvature |", "|---|---|---|---|",
+    ]
+    for kind in VincentExperiment.strategies {
+      let counts = (valleyCounts[kind] ?? [:]).sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        .map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
+      lines.append(
+        "| \(kind.rawValue) | \(counts) | \(String(format: "%.4f", (valueSums[kind] ?? 0) / Double(seeds))) | "
+          + "\(String(format: "%.3f", (curvatureSums[kind] ?? 0) / Double(seeds))) |")
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// The Vincent picture: one contour map of f per strategy, with every worker's trajectory.
+enum VincentFigure {
+  static func render(_ outcomes: [VincentExperiment.Outcome], experiment: VincentExperiment) -> SVGDocument {
+    let panel = 340.0
+    let columns = 3
+    let rows = (outcomes.count + columns - 1) / columns
+    var svg = SVGDocument(width: Double(columns) * (panel + 90) + 20, height: Double(rows) * (panel + 90) + 60)
+    svg.text(
+      "Vincent function: trajectories of 4 workers (lr \(experiment.learningRate), sync every "
+        + "\(experiment.communicationPeriod) steps, noise \(experiment.gradientNoise)); black dot: final center",
+      x: 20, y: 26, size: 15, weight: "bold")
+    let function = VincentFunction(dimension: experiment.dimension)
+    let domain = VincentFunction.domain
+    let samples = 140
+    let grid = (0..<samples).map { domain.lowerBound + (domain.upperBound - domain.lowerBound) * Double($0) / Double(samples - 1) }
+    // f restricted to the first two coordinates (the others at their start value).
+    let rest = Array(experiment.starts[0].dropFirst(2))
+    let values = grid.map { y in grid.map { x in function.value([x, y] + rest) } }
+    for (index, outcome) in outcomes.enumerated() {
+      let left = 70 + Double(index % columns) * (panel + 90)
+      let top = 70 + Double(index / columns) * (panel + 90)
+      let axes = Axes(x: left, y: top, width: panel, height: panel, xDomain: domain, yDomain: domain)
+      let center = outcome.result.center
+      axes.draw(
+        into: &svg,
+        title: "\(outcome.strategy.rawValue): f = \(String(format: "%.3f", outcome.value)), valley \(outcome.valleys.prefix(2).map(String.init).joined(separator: ","))",
+        xLabel: "x1", yLabel: "x2")
+      for level in stride(from: -0.9, through: 0.9, by: 0.3) {
+        let shade = level < 0 ? "#9ecae1" : "#fdd0a2"
+        for segment in ContourLines.segments(xs: grid, ys: grid, values: values, level: level) {
+          let a = axes.point(segment.0.x, segment.0.y)
+          let b = axes.point(segment.1.x, segment.1.y)
+          svg.line(x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: shade, width: 1)
+        }
+      }
+      for (worker, path) in outcome.result.trajectories.enumerated() {
+        svg.polyline(
+          path.map { axes.point($0[0], $0.count > 1 ? $0[1] : $0[0]) }, stroke: seriesColors[worker % seriesColors.count],
+          width: 1.5, opacity: 0.85, className: "trajectory")
+        if let start = path.first {
+          let p = axes.point(start[0], start.count > 1 ? start[1] : start[0])
+          svg.circle(x: p.x, y: p.y, radius: 4, fill: seriesColors[worker % seriesColors.count])
+        }
+      }
+      let c = axes.point(center[0], center.count > 1 ? center[1] : center[0])
+      svg.circle(x: c.x, y: c.y, radius: 5.5, fill: "black", stroke: "white")
+    }
+    return svg
+  }
+}

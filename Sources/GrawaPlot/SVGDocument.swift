@@ -1,0 +1,115 @@
+import Foundation
+
+/// A minimal SVG writer: elements appended in drawing order, rendered as one well-formed XML
+/// document (text is escaped, numbers are written with 2 decimals).
+public struct SVGDocument: Sendable {
+  /// Width in pixels.
+  public let width: Double
+  /// Height in pixels.
+  public let height: Double
+  private var elements: [String] = []
+
+  /// An empty white canvas of `width` x `height` pixels.
+  public init(width: Double, height: Double) {
+    self.width = width
+    self.height = height
+    rectangle(x: 0, y: 0, width: width, height: height, fill: "white", stroke: "none")
+  }
+
+  /// A line segment.
+  public mutating func line(
+    x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dash: String? = nil
+  ) {
+    var attributes = "x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\""
+    attributes += " stroke=\"\(SVGDocument.escape(stroke))\" stroke-width=\"\(n(width))\""
+    if let dash { attributes += " stroke-dasharray=\"\(SVGDocument.escape(dash))\"" }
+    elements.append("<line \(attributes)/>")
+  }
+
+  /// A polyline through `points` (non-finite points break it into separate polylines).
+  public mutating func polyline(
+    _ points: [(x: Double, y: Double)], stroke: String, width: Double = 1.5, opacity: Double = 1,
+    className: String? = nil
+  ) {
+    var runs: [[(x: Double, y: Double)]] = [[]]
+    for point in points {
+      if point.x.isFinite && point.y.isFinite {
+        runs[runs.count - 1].append(point)
+      } else if !(runs.last?.isEmpty ?? true) {
+        runs.append([])
+      }
+    }
+    for run in runs where run.count >= 2 {
+      let coordinates = run.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
+      let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
+      elements.append(
+        "<polyline\(classAttribute) points=\"\(coordinates)\" fill=\"none\" stroke=\"\(SVGDocument.escape(stroke))\" "
+          + "stroke-width=\"\(n(width))\" stroke-opacity=\"\(n(opacity))\" stroke-linejoin=\"round\"/>")
+    }
+  }
+
+  /// A rectangle.
+  public mutating func rectangle(
+    x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String = "none"
+  ) {
+    elements.append(
+      "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" "
+        + "fill=\"\(SVGDocument.escape(fill))\" stroke=\"\(SVGDocument.escape(stroke))\"/>")
+  }
+
+  /// A circle.
+  public mutating func circle(x: Double, y: Double, radius: Double, fill: String, stroke: String = "none") {
+    elements.append(
+      "<circle cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"\(SVGDocument.escape(fill))\" "
+        + "stroke=\"\(SVGDocument.escape(stroke))\"/>")
+  }
+
+  /// Text anchored at (`x`, `y`): `anchor` is `start`, `middle` or `end`.
+  public mutating func text(
+    _ string: String, x: Double, y: Double, size: Double = 12, anchor: String = "start", weight: String = "normal",
+    rotate: Double? = nil, fill: String = "#222"
+  ) {
+    let transform = rotate.map { " transform=\"rotate(\(n($0)) \(n(x)) \(n(y)))\"" } ?? ""
+    elements.append(
+      "<text x=\"\(n(x))\" y=\"\(n(y))\" font-family=\"sans-serif\" font-size=\"\(n(size))\" "
+        + "text-anchor=\"\(anchor)\" font-weight=\"\(weight)\" fill=\"\(SVGDocument.escape(fill))\"\(transform)>"
+        + "\(SVGDocument.escape(string))</text>")
+  }
+
+  /// The document as SVG text.
+  public func render() -> String {
+    var output = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    output += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+    output += "viewBox=\"0 0 \(n(width)) \(n(height))\">\n"
+    for element in elements { output += element + "\n" }
+    output += "</svg>\n"
+    return output
+  }
+
+  /// Writes the document to `url`, atomically.
+  /// - Throws: the file system's error.
+  public func write(to url: URL) throws {
+    try Data(render().utf8).write(to: url, options: .atomic)
+  }
+
+  /// `string` with XML's special characters escaped.
+  public static func escape(_ string: String) -> String {
+    var escaped = ""
+    for character in string {
+      switch character {
+      case "&": escaped += "&amp;"
+      case "<": escaped += "&lt;"
+      case ">": escaped += "&gt;"
+      case "\"": escaped += "&quot;"
+      case "'": escaped += "&apos;"
+      default: escaped.append(character)
+      }
+    }
+    return escaped
+  }
+
+  private func n(_ value: Double) -> String { String(format: "%.2f", value) }
+}
+
+/// Series colours that stay distinguishable (Okabe-Ito, colour-blind safe), in order.
+public let seriesColors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]

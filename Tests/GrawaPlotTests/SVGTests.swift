@@ -1,0 +1,62 @@
+import Foundation
+import FoundationXML
+import GrawaPlot
+import XCTest
+
+final class SVGTests: XCTestCase {
+  private func parse(_ svg: SVGDocument) throws -> XMLDocument {
+    try XMLDocument(data: Data(svg.render().utf8))
+  }
+
+  func testLineChart_isWellFormedXMLWithOnePolylinePerSeries() throws {
+    let chart = LineChart(
+      title: "a < b & \"c\"", xLabel: "x", yLabel: "y",
+      series: [
+        .init(name: "one", points: [(0, 1), (1, 2), (2, 1.5)]),
+        .init(name: "two <2>", points: [(0, 0), (2, 3)]),
+        .init(name: "three", points: [(0, 2), (1, .nan), (2, 2)]),
+      ])
+    let document = try parse(chart.render())
+    let series = try document.nodes(forXPath: "//*[local-name()='polyline'][@class='series']")
+    // The third series has a gap (NaN), which leaves two one-point runs: nothing to draw.
+    XCTAssertEqual(series.count, 2)
+    let texts = try document.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue)
+    XCTAssertTrue(texts.contains("a < b & \"c\""), "escaped text round-trips: \(texts)")
+    XCTAssertTrue(texts.contains("two <2>"))
+    XCTAssertTrue(texts.contains("three"), "every series is in the legend")
+  }
+
+  func testPolyline_splitsAtNonFinitePoints() throws {
+    var svg = SVGDocument(width: 10, height: 10)
+    svg.polyline([(0, 0), (1, 1), (.nan, 2), (3, 3), (4, 4), (5, .infinity)], stroke: "red", className: "s")
+    let lines = try parse(svg).nodes(forXPath: "//*[local-name()='polyline']")
+    XCTAssertEqual(lines.count, 2)
+  }
+
+  func testLinearScale_mapsAndTicksRoundNumbers() {
+    let scale = LinearScale(domain: 0...1, range: (100, 200))
+    XCTAssertEqual(scale(0), 100)
+    XCTAssertEqual(scale(0.25), 125)
+    XCTAssertEqual(scale(1), 200)
+    let flipped = LinearScale(domain: 0...10, range: (300, 0))
+    XCTAssertEqual(flipped(10), 0)
+    XCTAssertEqual(scale.ticks(count: 5), [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1].map { $0 }, "steps of 0.2")
+    XCTAssertEqual(LinearScale(domain: 0.25...10, range: (0, 1)).ticks(count: 5), [2, 4, 6, 8, 10])
+    XCTAssertEqual(LinearScale(domain: 3...3, range: (0, 1)).domain.lowerBound, 2.85, accuracy: 1e-12)
+  }
+
+  func testContourLines_ofAPlaneAreStraight() {
+    // f(x, y) = x on a 3x3 grid over [0, 2]^2: the level 0.5 crosses the two cells of the first
+    // column at x = 0.5, one segment per cell.
+    let xs = [0.0, 1, 2]
+    let ys = [0.0, 1, 2]
+    let values = ys.map { _ in xs }
+    let segments = ContourLines.segments(xs: xs, ys: ys, values: values, level: 0.5)
+    XCTAssertEqual(segments.count, 2)
+    for segment in segments {
+      XCTAssertEqual(segment.0.x, 0.5)
+      XCTAssertEqual(segment.1.x, 0.5)
+    }
+    XCTAssertTrue(ContourLines.segments(xs: xs, ys: ys, values: values, level: 5).isEmpty)
+  }
+}
