@@ -46,7 +46,7 @@ public struct LineChart: Sendable {
     yHigh += pad
     let legendHeight = 18.0 * Double((series.count + 2) / 3)
     let axes = Axes(
-      x: x + 64, y: y + 30, width: width - 84, height: height - 80 - legendHeight, xDomain: xDomain,
+      x: x + 64, y: y + 30, width: width - 84, height: height - 96 - legendHeight, xDomain: xDomain,
       yDomain: yLow...yHigh)
     axes.draw(into: &svg, title: title, xLabel: xLabel, yLabel: yLabel)
     for (index, line) in series.enumerated() {
@@ -54,7 +54,7 @@ public struct LineChart: Sendable {
       svg.polyline(line.points.map { axes.point($0.x, $0.y) }, stroke: color, width: 2, className: "series")
     }
     // Legend: three entries per row under the plot.
-    let top = axes.y + axes.height + 48
+    let top = axes.y + axes.height + 62
     let column = (width - 84) / 3
     for (index, line) in series.enumerated() {
       let color = seriesColors[index % seriesColors.count]
