@@ -11,6 +11,14 @@ public struct Batch: Sendable, Equatable {
   /// Each image's index in the dataset.
   public let sampleIndices: [Int]
 
+  /// A batch from its parts (for evaluating a model on hand-made data).
+  public init(index: Int, images: Tensor, labels: [Int], sampleIndices: [Int]) {
+    self.index = index
+    self.images = images
+    self.labels = labels
+    self.sampleIndices = sampleIndices
+  }
+
   /// The number of images.
   public var count: Int { labels.count }
 }

@@ -1,0 +1,62 @@
+import GrawaData
+import GrawaDistributed
+import GrawaNN
+import GrawaTensor
+import XCTest
+
+final class LossSurfaceTests: XCTestCase {
+  /// Softmax regression, 3 inputs -> 3 classes (12 parameters), on 6 fixed samples.
+  private func surface() throws -> (LossSurface, [Float]) {
+    var generator = RandomGenerator(seed: 4)
+    let model = Sequential([Flatten(), Linear(inputFeatures: 3, outputFeatures: 3, generator: &generator)])
+    let images = try Tensor(
+      shape: [6, 1, 1, 3], scalars: [0.5, -1, 2, 1, 0.3, -0.7, -1.2, 0.8, 0.1, 0.9, 0.9, -0.4, 0, -0.5, 1.5, 2, 1, 1])
+    let batch = Batch(index: 0, images: images, labels: [0, 1, 2, 0, 1, 2], sampleIndices: Array(0..<6))
+    return (LossSurface(model: model, batches: [batch]), model.parameters.flatMap(\.value.scalars))
+  }
+
+  func testGradient_matchesFiniteDifferencesOfTheLoss() throws {
+    let (surface, x) = try surface()
+    let gradient = try surface.evaluate(at: x).gradient
+    let h: Float = 1e-2
+    for i in 0..<x.count {
+      var plus = x
+      var minus = x
+      plus[i] += h
+      minus[i] -= h
+      let numeric = (try surface.evaluate(at: plus).loss - surface.evaluate(at: minus).loss) / Double(2 * h)
+      XCTAssertEqual(gradient[i], numeric, accuracy: 2e-3, "parameter \(i)")
+    }
+  }
+
+  func testHessianVectorProduct_matchesTheExplicitFiniteDifferenceHessian() throws {
+    // The explicit Hessian from second differences of the loss itself:
+    // H_ij = (L(x+h e_i+h e_j) - L(x+h e_i-h e_j) - L(x-h e_i+h e_j) + L(x-h e_i-h e_j)) / (4 h^2).
+    let (surface, x) = try surface()
+    let n = x.count
+    let h: Float = 5e-2
+    func loss(_ di: Int, _ si: Float, _ dj: Int, _ sj: Float) throws -> Double {
+      var point = x
+      point[di] += si * h
+      point[dj] += sj * h
+      return try surface.evaluate(at: point).loss
+    }
+    var hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for i in 0..<n {
+      for j in 0..<n {
+        let value = try loss(i, 1, j, 1) - loss(i, 1, j, -1) - loss(i, -1, j, 1) + loss(i, -1, j, -1)
+        hessian[i][j] = value / Double(4 * h * h)
+      }
+    }
+    var random = RandomGenerator(seed: 9)
+    let v = (0..<n).map { _ in random.nextNormal() }
+    let product = try surface.hessianVectorProduct(at: x, v, step: 1e-2)
+    let expected = hessian.map { row in zip(row, v).reduce(0) { $0 + $1.0 * $1.1 } }
+    let scale = expected.map(abs).max() ?? 1
+    for (found, want) in zip(product, expected) {
+      XCTAssertEqual(found, want, accuracy: 0.02 * scale)
+    }
+    // Softmax regression's Hessian is positive semi-definite: v^T H v >= 0.
+    XCTAssertGreaterThanOrEqual(zip(product, v).reduce(0) { $0 + $1.0 * $1.1 }, -1e-3)
+  }
+}
