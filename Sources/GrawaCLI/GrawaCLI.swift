@@ -15,7 +15,8 @@ protocol Command: Sendable {
 /// Entry point of the `grawa-train` command.
 public enum GrawaCLI {
   static let commands: [any Command.Type] = [
-    TrainCommand.self, VincentCommand.self, PlotCommand.self, ModelsCommand.self, BenchCommand.self,
+    TrainCommand.self, AnalyzeCommand.self, VincentCommand.self, PlotCommand.self, ModelsCommand.self,
+    BenchCommand.self,
   ]
 
   /// The top-level help text.

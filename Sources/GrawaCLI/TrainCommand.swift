@@ -346,6 +346,20 @@ final class ProgressLine {
     }
   }
 
+  /// Shows `text` as the progress line (throttled like ``update(_:)``).
+  func show(_ text: String) {
+    guard enabled else { return }
+    let now = Date()
+    guard now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.2 : 30) else { return }
+    lastPrint = now
+    if isTerminal {
+      FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
+      drewLine = true
+    } else {
+      say(text)
+    }
+  }
+
   func finish() {
     if drewLine {
       FileHandle.standardOutput.write(Data("\n".utf8))

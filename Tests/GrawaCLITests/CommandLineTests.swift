@@ -16,6 +16,11 @@ final class CommandLineTests: XCTestCase {
   }
 
   func runTool(_ arguments: [String]) throws -> Outcome {
+    try CommandLineTests.run(arguments)
+  }
+
+  /// Runs the built `grawa-train` with `arguments` and collects its exit status and output.
+  static func run(_ arguments: [String]) throws -> Outcome {
     let executable = Self.productsDirectory.appendingPathComponent("grawa-train")
     XCTAssertTrue(FileManager.default.isExecutableFile(atPath: executable.path), "missing \(executable.path)")
     let process = Process()

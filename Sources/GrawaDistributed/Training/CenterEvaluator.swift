@@ -37,6 +37,16 @@ final class CenterEvaluator {
   /// Test loss and error of `parameters`, with batch-norm statistics re-estimated, or averaged
   /// from `workerBuffers`.
   func evaluate(parameters: [Float], workerBuffers: [[Float]]) throws -> EvaluationResult {
+    try prepare(parameters: parameters, workerBuffers: workerBuffers)
+    let configuration = environment.configuration
+    return try Evaluation.evaluate(
+      model, on: test, pipeline: environment.recipe.evaluation, batchSize: 256, limit: configuration.testLimit)
+  }
+
+  /// Loads `parameters` into the evaluator's model and sets its batch-norm statistics by the
+  /// run's policy; returns the model.
+  @discardableResult
+  func prepare(parameters: [Float], workerBuffers: [[Float]]) throws -> any Layer {
     try model.setFlatParameters(parameters)
     if let estimationPlan {
       try reestimateBatchNorm(over: estimationPlan)
@@ -44,9 +54,7 @@ final class CenterEvaluator {
       let equal = [Double](repeating: 1 / Double(workerBuffers.count), count: workerBuffers.count)
       try model.setFlatBuffers(try WeightedAverage.combine(workerBuffers, weights: equal))
     }
-    let configuration = environment.configuration
-    return try Evaluation.evaluate(
-      model, on: test, pipeline: environment.recipe.evaluation, batchSize: 256, limit: configuration.testLimit)
+    return model
   }
 
   /// Forward passes in training mode over `plan` with momentum `1/k` for the k-th batch, so the

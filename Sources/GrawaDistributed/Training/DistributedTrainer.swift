@@ -19,8 +19,8 @@ public final class DistributedTrainer {
   public let configuration: TrainingConfiguration
   /// The test set.
   public let test: Dataset
-  private let environment: WorkerEnvironment
-  private let strategy: any DistributedStrategy
+  let environment: WorkerEnvironment
+  let strategy: any DistributedStrategy
 
   /// Loads the data and prepares a run of `configuration` with its built-in strategy.
   /// - Throws: ``ConfigurationError``, or a data or model error naming the file.

@@ -1,0 +1,88 @@
+import Foundation
+import GrawaDistributed
+
+/// `grawa-train analyze`: flatness of the center model a run reached (gradient norm, errors,
+/// top Hessian eigenvalues by Lanczos, the paper's Frobenius-norm estimate, trace).
+enum AnalyzeCommand: Command {
+  static let name = "analyze"
+  static let abstract = "Flatness of a run's center model: gradient norm, Hessian top eigenvalues, trace."
+
+  static let specs: [OptionSpec] = [
+    .option("samples", "N", help: "Training samples the loss and Hessian are measured on.", default: "1000"),
+    .option("iterations", "K", help: "Lanczos iterations (top-K Ritz values).", default: "100"),
+    .option("trace-probes", "M", help: "Rademacher probes of Hutchinson's trace estimate (0: skip).", default: "10"),
+    .option("step", "H", help: "L2 length of the finite-difference step of Hessian-vector products.", default: "1e-3"),
+    .option("seed", "N", help: "Seed of the subset, the Lanczos start and the probes.", default: "0"),
+    .option("threads", "N", help: "Compute threads.", default: "all cores"),
+    .flag("quiet", help: "Print only the result."),
+  ]
+
+  static var help: String {
+    helpText(
+      usage: "grawa-train analyze RUN_DIR [--samples N] [--iterations K] [--trace-probes M]", abstract: abstract,
+      specs: specs,
+      footer: """
+        Reads RUN_DIR/checkpoint.grawa, forms the center the run evaluates (EASGD's master, otherwise
+        the plain average of the workers) with batch-norm statistics obtained as in the run, and
+        measures on a seeded subset of the training set (no augmentation, batch norm in inference
+        mode): the mean loss, its gradient norm, train and test error, and the Hessian through
+        central differences of gradients, H v = (g(x + e v) - g(x - e v)) / (2e), |e v| = H.
+        Writes RUN_DIR/flatness.json. Each Hessian-vector product costs two gradient passes over
+        the subset: K + M products in all.
+        """)
+  }
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, specs: specs)
+    guard parsed.positional.count == 1 else {
+      throw CLIError.usage("give exactly one run directory")
+    }
+    var settings = FlatnessSettings()
+    settings.samples = try parsed.int("samples", default: 1000, in: 1...10_000_000)
+    settings.iterations = try parsed.int("iterations", default: 100, in: 1...100_000)
+    settings.traceProbes = try parsed.int("trace-probes", default: 10, in: 0...100_000)
+    settings.step = try parsed.double("step", default: 1e-3, in: 1e-9...10) ?? 1e-3
+    settings.seed = try parsed.unsigned("seed", default: 0)
+    let threads = try parsed.int("threads", default: 0, in: 0...256)
+    let quiet = parsed.flag("quiet")
+    let directory = URL(fileURLWithPath: parsed.positional[0])
+    let checkpoint = directory.appendingPathComponent(TrainCommand.checkpointName)
+    let report: FlatnessReport
+    do {
+      let state = try CheckpointFile.read(from: checkpoint)
+      var configuration = state.configuration
+      configuration.threads = threads
+      let trainer = try DistributedTrainer(configuration: configuration)
+      if !quiet {
+        say(
+          "analysing the \(configuration.strategy.rawValue) center of \(directory.path) (\(trainer.parameterCount) "
+            + "parameters) on \(settings.samples) training samples: \(settings.iterations) Lanczos iterations, "
+            + "\(settings.traceProbes) trace probes")
+      }
+      let line = ProgressLine(enabled: !quiet)
+      report = try trainer.analyzeFlatness(of: state, settings: settings) { text in line.show(text) }
+      line.finish()
+    } catch let error as CLIError {
+      throw error
+    } catch {
+      throw CLIError.failure("\(error)")
+    }
+    do {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+      encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+      try encoder.encode(report).write(to: directory.appendingPathComponent("flatness.json"), options: .atomic)
+    } catch {
+      throw CLIError.failure("\(directory.appendingPathComponent("flatness.json").path): cannot write (\(error))")
+    }
+    say(
+      String(
+        format: "train loss %.4f, train error %.2f%%, test error %.2f%%, gap %.2f%%; gradient norm %.4g; "
+          + "lambda_max %.4g, Frobenius estimate %.4g (top %d), trace %@ (%d Hessian-vector products, %.0f s)",
+        report.trainLoss, 100 * report.trainError, 100 * report.test.error, 100 * report.generalizationGap,
+        report.gradientNorm, report.lambdaMax, report.frobeniusEstimate, report.ritzValues.count,
+        report.traceEstimate.map { String(format: "%.4g", $0) } ?? "not estimated", report.hessianVectorProducts,
+        report.seconds))
+  }
+}

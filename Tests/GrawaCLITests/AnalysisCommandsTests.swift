@@ -1,0 +1,87 @@
+import Foundation
+import FoundationXML
+import XCTest
+
+/// End-to-end tests of `analyze`, `vincent` and `plot` on the built binary.
+final class AnalysisCommandsTests: XCTestCase {
+  private var directories: [URL] = []
+
+  override func tearDown() {
+    for directory in directories { try? FileManager.default.removeItem(at: directory) }
+    super.tearDown()
+  }
+
+  private func directory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("grawa-analysis-\(UUID())")
+    directories.append(url)
+    return url
+  }
+
+  private func tinyRun(_ strategy: String, into output: URL) throws {
+    let outcome = try CommandLineTests.run([
+      "train", "--strategy", strategy, "--workers", "2", "--comm-period", "2", "--model", "tiny-cnn",
+      "--dataset", "synthetic", "--train-limit", "256", "--test-limit", "64", "--batch-size", "16", "--steps", "8",
+      "--eval-every", "0.5", "--output", output.path, "--quiet",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+  }
+
+  func testAnalyze_writesFlatnessFiguresOfTheCenter() throws {
+    let run = directory()
+    try tinyRun("mgrawa", into: run)
+    let outcome = try CommandLineTests.run([
+      "analyze", run.path, "--samples", "64", "--iterations", "6", "--trace-probes", "2", "--quiet",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    XCTAssertTrue(outcome.standardOutput.contains("lambda_max"), outcome.standardOutput)
+    let data = try Data(contentsOf: run.appendingPathComponent("flatness.json"))
+    let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let ritz = try XCTUnwrap(report["ritzValues"] as? [Double])
+    XCTAssertEqual(ritz.count, 6)
+    XCTAssertEqual(ritz, ritz.sorted(by: >))
+    XCTAssertEqual(report["lambdaMax"] as? Double, ritz[0])
+    let frobenius = try XCTUnwrap(report["frobeniusEstimate"] as? Double)
+    XCTAssertEqual(frobenius, ritz.reduce(0) { $0 + $1 * $1 }.squareRoot(), accuracy: 1e-9 * max(frobenius, 1))
+    XCTAssertEqual(report["hessianVectorProducts"] as? Int, 8)
+    XCTAssertNotNil(report["traceEstimate"] as? Double)
+  }
+
+  func testAnalyze_withoutACheckpoint_exitsOneNamingIt() throws {
+    let empty = directory()
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    let outcome = try CommandLineTests.run(["analyze", empty.path, "--iterations", "2"])
+    XCTAssertEqual(outcome.status, 1)
+    XCTAssertTrue(outcome.standardError.contains("checkpoint.grawa"), outcome.standardError)
+  }
+
+  func testVincent_printsOneRowPerStrategyAndWritesAWellFormedPicture() throws {
+    let picture = directory().appendingPathExtension("svg")
+    let outcome = try CommandLineTests.run(["vincent", "--steps", "40", "--output", picture.path])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    for name in ["easgd", "lsgd", "grawa", "mgrawa", "lgrawa"] {
+      XCTAssertTrue(outcome.standardOutput.contains("| \(name) |"), name)
+    }
+    let document = try XMLDocument(contentsOf: picture)
+    // 5 strategies x 4 workers.
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='polyline'][@class='trajectory']").count, 20)
+    let bad = try CommandLineTests.run(["vincent", "--lr", "-1"])
+    XCTAssertEqual(bad.status, 2)
+    XCTAssertTrue(bad.standardError.contains("'--lr'"), bad.standardError)
+  }
+
+  func testPlot_drawsOneLinePerRunInEachChart() throws {
+    let first = directory()
+    let second = directory()
+    try tinyRun("lsgd", into: first)
+    try tinyRun("easgd", into: second)
+    let chart = directory().appendingPathExtension("svg")
+    let outcome = try CommandLineTests.run(["plot", first.path, second.path, "-o", chart.path])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    let document = try XMLDocument(contentsOf: chart)
+    // 4 charts x 2 runs, each run with 2 evaluations (a line of 2 points).
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='polyline'][@class='series']").count, 8)
+    let missing = try CommandLineTests.run(["plot", "/nonexistent/run", "-o", chart.path])
+    XCTAssertEqual(missing.status, 1)
+    XCTAssertTrue(missing.standardError.contains("/nonexistent/run/metrics.csv"), missing.standardError)
+  }
+}
