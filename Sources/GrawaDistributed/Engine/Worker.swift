@@ -208,8 +208,9 @@ final class Worker<Strategy: DistributedStrategy> {
 
   /// A parameter sync: probe pass if needed, contribution, exchange, pull.
   private func syncParameters() throws {
-    var started = Date()
+    // Waiting for a compute slot is neither distributed work nor waiting for the center.
     slots.acquire()
+    var started = Date()
     var measurements = SyncMeasurements()
     let contribution: Contribution
     do {
