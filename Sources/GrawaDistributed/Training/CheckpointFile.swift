@@ -80,7 +80,7 @@ public enum CheckpointFile {
   }
 
   /// The sections of `state`, in the order the file holds them (and ``read(from:)`` expects).
-  private static func makeSections(for state: RunState) -> [Section] {
+  static func makeSections(for state: RunState) -> [Section] {
     var sections: [Section] = []
     for (index, worker) in state.workers.enumerated() {
       let prefix = "worker\(index)"
@@ -104,7 +104,7 @@ public enum CheckpointFile {
 
   /// The header JSON of `state`, checked to decode back to the same configuration (a setting
   /// that would not survive is an error now rather than when the run resumes).
-  private static func encodeHeader(
+  static func encodeHeader(
     for state: RunState, sections: [Section], path: String
   ) throws -> Data {
     let workers = state.workers.map { worker in
@@ -263,7 +263,7 @@ public enum CheckpointFile {
   /// first section of unknown type (the caller checks types).
   /// - Throws: ``CheckpointError`` "truncated", naming the first section past the end and the
   ///   file size all the sections need.
-  private static func placements(
+  static func placements(
     of table: [SectionEntry], start: Int, end: Int, fileSize: Int, path: String
   ) throws -> [Placement] {
     var result: [Placement] = []
@@ -291,7 +291,7 @@ public enum CheckpointFile {
 
   /// The file size, as text, that the sections of `rest` placed from `offset` on need (it may
   /// exceed every integer type).
-  private static func requiredSize(of rest: ArraySlice<SectionEntry>, after offset: Int) -> String {
+  static func requiredSize(of rest: ArraySlice<SectionEntry>, after offset: Int) -> String {
     var total = UInt64(offset) + UInt64(checksumSize)
     for entry in rest {
       let size = UInt64(ElementType(rawValue: entry.type)?.size ?? 1)
@@ -305,7 +305,7 @@ public enum CheckpointFile {
 
   /// The run state from a decoded header and its sections, each section checked to be the one
   /// the header calls for next.
-  private static func assemble(
+  static func assemble(
     _ header: Header, from reader: inout SectionReader
   ) throws -> RunState {
     var workers: [WorkerSnapshot] = []
@@ -345,78 +345,6 @@ public enum CheckpointFile {
       workers: workers)
   }
 
-  // MARK: - Checking a state against a run
-
-  /// Checks that `state` fits a model with `parameterCount` parameters and `bufferCount` buffer
-  /// values: one state per configured worker, in worker order, each with exactly those lengths.
-  /// - Parameters:
-  ///   - state: a state read from a checkpoint.
-  ///   - parameterCount: the model's number of parameter values.
-  ///   - bufferCount: the model's number of buffer values (batch-norm running statistics).
-  ///   - path: the checkpoint's path, for the message.
-  /// - Throws: ``CheckpointError`` naming `path` and the first mismatch.
-  public static func validate(
-    _ state: RunState, parameterCount: Int, bufferCount: Int, path: String
-  ) throws {
-    let configured = state.configuration.workers
-    guard state.workers.count == configured else {
-      throw CheckpointError(
-        path: path,
-        message: "checkpoint has \(state.workers.count) worker states, but its configuration has "
-          + "\(configured) workers")
-    }
-    for (index, worker) in state.workers.enumerated() {
-      guard worker.worker == index else {
-        throw CheckpointError(
-          path: path, message: "worker state \(index) belongs to worker \(worker.worker)")
-      }
-      guard worker.parameters.count == parameterCount else {
-        throw CheckpointError(
-          path: path,
-          message: "worker \(index) has \(worker.parameters.count) parameter values, the model "
-            + "has \(parameterCount)")
-      }
-      guard worker.buffers.count == bufferCount else {
-        throw CheckpointError(
-          path: path,
-          message: "worker \(index) has \(worker.buffers.count) buffer values, the model has "
-            + "\(bufferCount)")
-      }
-    }
-  }
-
-  /// Checks that `state` can resume a run configured as `configuration`: the same model,
-  /// dataset, strategy and number of workers. Budgets, hyperparameters and the like may differ.
-  /// - Parameters:
-  ///   - state: a state read from a checkpoint.
-  ///   - configuration: the run about to resume from it.
-  ///   - path: the checkpoint's path, for the message.
-  /// - Throws: ``CheckpointError`` such as "<path>: checkpoint is for model resnet56, this run is
-  ///   resnet20".
-  public static func checkCompatible(
-    _ state: RunState, with configuration: TrainingConfiguration, path: String
-  ) throws {
-    let saved = state.configuration
-    func mismatch(_ what: String, _ old: String, _ new: String) -> CheckpointError {
-      CheckpointError(path: path, message: "checkpoint is for \(what) \(old), this run is \(new)")
-    }
-    guard saved.model == configuration.model else {
-      throw mismatch("model", saved.model.rawValue, configuration.model.rawValue)
-    }
-    guard saved.dataset == configuration.dataset else {
-      throw mismatch("dataset", saved.dataset.rawValue, configuration.dataset.rawValue)
-    }
-    guard saved.strategy == configuration.strategy else {
-      throw mismatch("strategy", saved.strategy.rawValue, configuration.strategy.rawValue)
-    }
-    guard saved.workers == configuration.workers else {
-      throw CheckpointError(
-        path: path,
-        message: "checkpoint is for \(saved.workers) workers, this run has "
-          + "\(configuration.workers)")
-    }
-  }
-
   // MARK: - Helpers
 
   /// zlib's CRC-32 of `bytes`, continuing from `initial` (0 to start).
@@ -435,12 +363,12 @@ public enum CheckpointFile {
     return UInt32(truncatingIfNeeded: value)
   }
 
-  private static func hex(_ value: UInt32) -> String {
+  static func hex(_ value: UInt32) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
   }
 
-  private static func makeEncoder() -> JSONEncoder {
+  static func makeEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     // Only a configuration value could be non-finite here (the run's scalars are bit patterns).
@@ -449,7 +377,7 @@ public enum CheckpointFile {
     return encoder
   }
 
-  private static func makeDecoder() -> JSONDecoder {
+  static func makeDecoder() -> JSONDecoder {
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -457,7 +385,7 @@ public enum CheckpointFile {
   }
 
   /// A decoding error as "where: what".
-  private static func describe(_ error: any Error) -> String {
+  static func describe(_ error: any Error) -> String {
     guard let decodingError = error as? DecodingError else { return "\(error)" }
     let context: DecodingError.Context
     var text: String
@@ -499,289 +427,4 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
 
   /// `"<path>: <message>"`.
   public var description: String { "\(path): \(message)" }
-}
-
-// MARK: - The header
-
-/// The header JSON: the configuration, every scalar of the state and the section table.
-private struct Header: Codable {
-  var configuration: TrainingConfiguration
-  var boundary: Int
-  var centerSyncs: Int
-  var evaluations: Int
-  var trainingSecondsBits: DoubleBits
-  var wallSecondsBits: DoubleBits
-  var workers: [WorkerHeader]
-  var sections: [SectionEntry]
-}
-
-/// Just the section table of a header, decodable while the rest may not be.
-private struct SectionTable: Codable {
-  var sections: [SectionEntry]
-}
-
-/// One worker's scalars; its arrays are sections.
-private struct WorkerHeader: Codable {
-  var worker: Int
-  var epoch: Int
-  var batchInEpoch: Int
-  var steps: Int
-  var syncs: Int
-  var windowLossSumBits: DoubleBits
-  var windowWrong: Int
-  var windowCount: Int
-  var localSecondsBits: DoubleBits
-  var distributedSecondsBits: DoubleBits
-  var waitSecondsBits: DoubleBits
-  var optimizerStepCount: Int
-  /// One entry per optimizer buffer: `true` where it exists (and has a section), `false` for
-  /// `nil`. An array rather than a count, so its length is bounded by the header's size.
-  var optimizerBufferExists: [Bool]
-}
-
-/// One row of the section table.
-private struct SectionEntry: Codable {
-  var name: String
-  /// An ``ElementType`` raw value (kept a string so an unknown one gets a clear message).
-  var type: String
-  var count: UInt64
-}
-
-/// A `Double` as its IEEE 754 bit pattern, 16 hex digits, so NaN payloads, infinities and -0.0
-/// survive JSON.
-private struct DoubleBits: Codable {
-  var value: Double
-
-  init(_ value: Double) { self.value = value }
-
-  init(from decoder: any Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    let text = try container.decode(String.self)
-    guard text.count == 16, text.allSatisfy(\.isHexDigit), let bits = UInt64(text, radix: 16) else {
-      throw DecodingError.dataCorruptedError(
-        in: container,
-        debugDescription: "expected the 16 hex digits of a Double's bit pattern, got \"\(text)\"")
-    }
-    value = Double(bitPattern: bits)
-  }
-
-  func encode(to encoder: any Encoder) throws {
-    let digits = String(value.bitPattern, radix: 16)
-    var container = encoder.singleValueContainer()
-    try container.encode(String(repeating: "0", count: 16 - digits.count) + digits)
-  }
-}
-
-// MARK: - Sections
-
-/// A section's element type: its name in the table and its size in bytes.
-private enum ElementType: String {
-  case float32
-  case uint64
-  case uint8
-
-  var size: Int {
-    switch self {
-    case .float32: 4
-    case .uint64: 8
-    case .uint8: 1
-    }
-  }
-}
-
-/// A section to write.
-private struct Section {
-  var name: String
-  var payload: Payload
-}
-
-/// The elements of a section to write.
-private enum Payload {
-  case float32([Float])
-  case uint64([UInt64])
-  case uint8([UInt8])
-
-  var type: ElementType {
-    switch self {
-    case .float32: .float32
-    case .uint64: .uint64
-    case .uint8: .uint8
-    }
-  }
-
-  var count: Int {
-    switch self {
-    case .float32(let values): values.count
-    case .uint64(let values): values.count
-    case .uint8(let values): values.count
-    }
-  }
-}
-
-/// Where a section lies in the file.
-private struct Placement {
-  var offset: Int
-  var count: Int
-  var byteCount: Int
-}
-
-/// Hands out the sections in table order, each checked to be the one asked for.
-private struct SectionReader {
-  let bytes: UnsafeRawBufferPointer
-  let table: [SectionEntry]
-  let placements: [Placement]
-  /// The checkpoint's path, for messages.
-  let path: String
-  /// The next section.
-  private(set) var index = 0
-
-  private func failure(_ message: String) -> CheckpointError {
-    CheckpointError(path: path, message: message)
-  }
-
-  mutating func floats(_ name: String) throws -> [Float] {
-    let values = try next(name, .float32, as: Float.self)
-    #if _endian(big)
-      return values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
-    #else
-      return values
-    #endif
-  }
-
-  mutating func words(_ name: String) throws -> [UInt64] {
-    try next(name, .uint64, as: UInt64.self).map { UInt64(littleEndian: $0) }
-  }
-
-  mutating func bytes(_ name: String) throws -> [UInt8] {
-    try next(name, .uint8, as: UInt8.self)
-  }
-
-  private mutating func next<Element: BitwiseCopyable>(
-    _ name: String, _ type: ElementType, as _: Element.Type
-  ) throws -> [Element] {
-    guard index < table.count, index < placements.count else {
-      throw failure(
-        "section table does not match the header: it has \(table.count) sections, the header "
-          + "also needs '\(name)' (\(type.rawValue))")
-    }
-    let entry = table[index]
-    guard entry.name == name, entry.type == type.rawValue else {
-      throw failure(
-        "section table does not match the header: section \(index) is '\(entry.name)' "
-          + "(\(entry.type)), the header needs '\(name)' (\(type.rawValue)) there")
-    }
-    let placement = placements[index]
-    index += 1
-    let source = UnsafeRawBufferPointer(
-      rebasing: bytes[placement.offset..<(placement.offset + placement.byteCount)])
-    return [Element](unsafeUninitializedCapacity: placement.count) { buffer, initialized in
-      UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
-      initialized = placement.count
-    }
-  }
-}
-
-extension AtomicFileWriter {
-  /// Appends a section's elements as little-endian bit patterns.
-  fileprivate mutating func append(_ payload: Payload) throws {
-    switch payload {
-    case .float32(let values):
-      #if _endian(big)
-        try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { try append($0) }
-      #else
-        try values.withUnsafeBytes { try append($0) }
-      #endif
-    case .uint64(let values):
-      #if _endian(big)
-        try values.map { $0.littleEndian }.withUnsafeBytes { try append($0) }
-      #else
-        try values.withUnsafeBytes { try append($0) }
-      #endif
-    case .uint8(let values):
-      try values.withUnsafeBytes { try append($0) }
-    }
-  }
-}
-
-// MARK: - Atomic writing
-
-/// Writes a file under a temporary name in its target's directory, and renames it over the
-/// target only once every byte is on disk; ``discard()`` removes the temporary file instead.
-private struct AtomicFileWriter {
-  /// The file to replace.
-  let target: String
-  /// The file being written.
-  let temporary: String
-  private let directory: String
-  private var descriptor: Int32
-  /// The CRC-32 of everything appended so far.
-  private(set) var checksum: UInt32 = 0
-
-  init(target url: URL) throws {
-    target = url.path
-    let directoryURL = url.deletingLastPathComponent()
-    directory = directoryURL.path
-    temporary =
-      directoryURL.appendingPathComponent(
-        ".\(url.lastPathComponent).partial-\(UUID().uuidString)"
-      ).path
-    descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else {
-      let code = errno
-      throw CheckpointError(
-        path: target,
-        message: "cannot create the temporary file \(temporary) (\(Self.describe(code)))")
-    }
-  }
-
-  mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
-    guard let base = bytes.baseAddress else { return }
-    checksum = CheckpointFile.checksum(bytes, continuing: checksum)
-    var written = 0
-    while written < bytes.count {
-      let length = min(bytes.count - written, 1 << 30)
-      let result = write(descriptor, base + written, length)
-      if result < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        throw failure(code, "cannot write \(temporary)")
-      }
-      written += result
-    }
-  }
-
-  /// Flushes and closes the temporary file and renames it over the target.
-  mutating func commit() throws {
-    guard fsync(descriptor) == 0 else { throw failure(errno, "cannot flush \(temporary)") }
-    let closed = close(descriptor)
-    descriptor = -1
-    guard closed == 0 else { throw failure(errno, "cannot close \(temporary)") }
-    guard rename(temporary, target) == 0 else {
-      throw failure(errno, "cannot rename \(temporary) over the checkpoint")
-    }
-    // Best effort: make the rename itself durable.
-    let directoryDescriptor = open(directory, O_RDONLY)
-    if directoryDescriptor >= 0 {
-      _ = fsync(directoryDescriptor)
-      _ = close(directoryDescriptor)
-    }
-  }
-
-  /// Closes (if still open) and removes the temporary file.
-  mutating func discard() {
-    if descriptor >= 0 {
-      _ = close(descriptor)
-      descriptor = -1
-    }
-    _ = unlink(temporary)
-  }
-
-  /// An error naming the target, `what` failed and why (`code`, an `errno` value).
-  private func failure(_ code: Int32, _ what: String) -> CheckpointError {
-    CheckpointError(path: target, message: "\(what) (\(Self.describe(code)))")
-  }
-
-  private static func describe(_ code: Int32) -> String {
-    String(cString: strerror(code))
-  }
 }
