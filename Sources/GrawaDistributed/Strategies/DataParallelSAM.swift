@@ -29,18 +29,6 @@ public struct DataParallelSAM: DistributedStrategy {
   /// Gradients at each worker's SAM ascent point.
   public var exchange: ExchangeKind { .sharpnessAwareGradients(rho: rho) }
 
-  /// No state.
-  public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> NoState { NoState() }
-  /// No state.
-  public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }
-
-  /// The worker's flat gradient at its ascent point.
-  public func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout NoState
-  ) throws -> Contribution {
-    Contribution(worker: worker, vector: vector)
-  }
-
   /// The mean of the ascent-point gradients.
   public func center(
     from contributions: [Contribution], state: inout NoState, layout: ParameterLayout

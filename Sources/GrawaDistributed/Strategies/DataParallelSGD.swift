@@ -22,18 +22,6 @@ public struct DataParallelSGD: DistributedStrategy {
   /// Gradients.
   public var exchange: ExchangeKind { .gradients }
 
-  /// No state.
-  public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> NoState { NoState() }
-  /// No state.
-  public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }
-
-  /// The worker's flat gradient.
-  public func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout NoState
-  ) throws -> Contribution {
-    Contribution(worker: worker, vector: vector)
-  }
-
   /// The mean gradient, `(1/W) sum_i g_i`.
   public func center(
     from contributions: [Contribution], state: inout NoState, layout: ParameterLayout

@@ -35,19 +35,9 @@ public struct EASGD: DistributedStrategy {
   /// Every tau steps.
   public var schedule: SyncSchedule { .periodic(communicationPeriod: communicationPeriod) }
 
-  /// No state.
-  public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> NoState { NoState() }
-
   /// The master starts at the common initial parameters.
   public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> CenterState {
     CenterState(master: initial)
-  }
-
-  /// The worker's parameters.
-  public func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout NoState
-  ) throws -> Contribution {
-    Contribution(worker: worker, vector: vector)
   }
 
   /// Workers move `alpha = beta / W` toward the old master; the master moves `beta` toward the

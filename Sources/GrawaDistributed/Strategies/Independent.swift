@@ -18,18 +18,6 @@ public struct Independent: DistributedStrategy {
   /// Never.
   public var schedule: SyncSchedule { .never }
 
-  /// No state.
-  public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> NoState { NoState() }
-  /// No state.
-  public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }
-
-  /// The parameters as they are (never called by the engine: there are no syncs).
-  public func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout NoState
-  ) throws -> Contribution {
-    Contribution(worker: worker, vector: vector)
-  }
-
   /// The plain average, with no pull.
   public func center(
     from contributions: [Contribution], state: inout NoState, layout: ParameterLayout

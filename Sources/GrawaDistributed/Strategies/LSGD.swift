@@ -7,6 +7,9 @@ import GrawaTensor
 /// worker, the leader included, moves `x_i <- (1 - c2) x_i + c2 * x_leader`. Between syncs, when
 /// p2 > 0, every step ends with the proximity pull toward the last leader (REFERENCE.md 2.3).
 public struct LSGD: DistributedStrategy {
+  /// No center state: the leader is elected afresh at each sync.
+  public typealias CenterState = NoState
+
   /// A worker's loss window and proximity target.
   public struct WorkerState: Sendable, Codable, Equatable {
     /// The last (up to 4) mini-batch losses, oldest first.
@@ -46,9 +49,6 @@ public struct LSGD: DistributedStrategy {
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> WorkerState {
     WorkerState(recentLosses: [], proximityTarget: proximity.isEnabled ? initial : [])
   }
-
-  /// No center state: the leader is elected afresh at each sync.
-  public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }
 
   /// Records the step's loss and applies the proximity pull.
   public func afterLocalStep(_ parameters: inout [Float], report: LocalStepReport, state: inout WorkerState) throws {

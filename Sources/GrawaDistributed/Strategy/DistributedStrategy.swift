@@ -209,3 +209,20 @@ public struct NoState: Sendable, Codable, Equatable {
   /// The empty state.
   public init() {}
 }
+
+extension DistributedStrategy where WorkerState == NoState {
+  /// No per-worker state.
+  public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> NoState { NoState() }
+
+  /// The vector as it is (parameters or gradient), with no scores.
+  public func contribution(
+    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout NoState
+  ) throws -> Contribution {
+    Contribution(worker: worker, vector: vector)
+  }
+}
+
+extension DistributedStrategy where CenterState == NoState {
+  /// No center state.
+  public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }
+}
