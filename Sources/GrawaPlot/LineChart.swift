@@ -8,11 +8,17 @@ public struct LineChart: Sendable {
     public var name: String
     /// The points, in drawing order (non-finite values leave gaps).
     public var points: [(x: Double, y: Double)]
+    /// The line's colour; `nil` takes the next colour of ``seriesColors``.
+    public var color: String?
+    /// An SVG dash pattern (e.g. `"6 4"`); `nil` draws a solid line.
+    public var dash: String?
 
-    /// A series from its name and points.
-    public init(name: String, points: [(x: Double, y: Double)]) {
+    /// A series from its name and points, optionally with its own colour and dash pattern.
+    public init(name: String, points: [(x: Double, y: Double)], color: String? = nil, dash: String? = nil) {
       self.name = name
       self.points = points
+      self.color = color
+      self.dash = dash
     }
   }
 
@@ -44,25 +50,20 @@ public struct LineChart: Sendable {
     let pad = (yHigh - yLow) * 0.05
     yLow -= pad
     yHigh += pad
-    let legendHeight = 18.0 * Double((series.count + 2) / 3)
+    let legendHeight = Legend.height(count: series.count)
     let axes = Axes(
       x: x + 64, y: y + 30, width: width - 84, height: height - 96 - legendHeight, xDomain: xDomain,
       yDomain: yLow...yHigh)
     axes.draw(into: &svg, title: title, xLabel: xLabel, yLabel: yLabel)
     for (index, line) in series.enumerated() {
-      let color = seriesColors[index % seriesColors.count]
-      svg.polyline(line.points.map { axes.point($0.x, $0.y) }, stroke: color, width: 2, className: "series")
+      svg.polyline(
+        line.points.map { axes.point($0.x, $0.y) }, stroke: resolvedColor(line.color, index: index), width: 2,
+        dash: line.dash, className: "series")
     }
-    // Legend: three entries per row under the plot.
-    let top = axes.y + axes.height + 62
-    let column = (width - 84) / 3
-    for (index, line) in series.enumerated() {
-      let color = seriesColors[index % seriesColors.count]
-      let lx = axes.x + Double(index % 3) * column
-      let ly = top + 18 * Double(index / 3)
-      svg.line(x1: lx, y1: ly - 4, x2: lx + 22, y2: ly - 4, stroke: color, width: 3)
-      svg.text(line.name, x: lx + 28, y: ly, size: 12)
+    let entries = series.enumerated().map { index, line in
+      Legend.Entry(name: line.name, color: resolvedColor(line.color, index: index), dash: line.dash, marker: false)
     }
+    Legend.draw(entries, into: &svg, x: axes.x, top: axes.y + axes.height + 62, width: width - 84)
   }
 
   /// The chart alone as an SVG document of `width` x `height` pixels.

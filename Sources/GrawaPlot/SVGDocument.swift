@@ -29,7 +29,7 @@ public struct SVGDocument: Sendable {
   /// A polyline through `points` (non-finite points break it into separate polylines).
   public mutating func polyline(
     _ points: [(x: Double, y: Double)], stroke: String, width: Double = 1.5, opacity: Double = 1,
-    className: String? = nil
+    dash: String? = nil, className: String? = nil
   ) {
     var runs: [[(x: Double, y: Double)]] = [[]]
     for point in points {
@@ -42,9 +42,10 @@ public struct SVGDocument: Sendable {
     for run in runs where run.count >= 2 {
       let coordinates = run.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
       let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
+      let dashAttribute = dash.map { " stroke-dasharray=\"\(SVGDocument.escape($0))\"" } ?? ""
       elements.append(
         "<polyline\(classAttribute) points=\"\(coordinates)\" fill=\"none\" stroke=\"\(SVGDocument.escape(stroke))\" "
-          + "stroke-width=\"\(n(width))\" stroke-opacity=\"\(n(opacity))\" stroke-linejoin=\"round\"/>")
+          + "stroke-width=\"\(n(width))\" stroke-opacity=\"\(n(opacity))\"\(dashAttribute) stroke-linejoin=\"round\"/>")
     }
   }
 
@@ -58,9 +59,12 @@ public struct SVGDocument: Sendable {
   }
 
   /// A circle.
-  public mutating func circle(x: Double, y: Double, radius: Double, fill: String, stroke: String = "none") {
+  public mutating func circle(
+    x: Double, y: Double, radius: Double, fill: String, stroke: String = "none", className: String? = nil
+  ) {
+    let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
     elements.append(
-      "<circle cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"\(SVGDocument.escape(fill))\" "
+      "<circle\(classAttribute) cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"\(SVGDocument.escape(fill))\" "
         + "stroke=\"\(SVGDocument.escape(stroke))\"/>")
   }
 

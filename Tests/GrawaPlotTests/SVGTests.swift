@@ -59,4 +59,38 @@ final class SVGTests: XCTestCase {
     }
     XCTAssertTrue(ContourLines.segments(xs: xs, ys: ys, values: values, level: 5).isEmpty)
   }
+
+  func testLineChart_keepsAGivenColourAndDashAndShowsThemInTheLegend() throws {
+    let chart = LineChart(
+      title: "t", xLabel: "x", yLabel: "y",
+      series: [
+        .init(name: "solid", points: [(0, 1), (1, 2)], color: "#123456"),
+        .init(name: "dashed", points: [(0, 2), (1, 1)], color: "#123456", dash: "6 3"),
+      ])
+    let document = try parse(chart.render())
+    let strokes = try document.nodes(forXPath: "//*[local-name()='polyline'][@class='series']/@stroke")
+    XCTAssertEqual(strokes.map(\.stringValue), ["#123456", "#123456"])
+    let dashes = try document.nodes(forXPath: "//*[local-name()='polyline'][@class='series']/@stroke-dasharray")
+    XCTAssertEqual(dashes.map(\.stringValue), ["6 3"], "only the second series is dashed")
+    let legendLines = try document.nodes(forXPath: "//*[local-name()='line'][@stroke-dasharray='6 3']")
+    XCTAssertEqual(legendLines.count, 1, "the legend's sample of the dashed series is dashed too")
+  }
+
+  func testScatterChart_drawsOneDotPerFinitePointWithLabelsAndALegend() throws {
+    let chart = ScatterChart(
+      title: "error vs sharpness", xLabel: "Frobenius", yLabel: "error",
+      series: [
+        .init(name: "lsgd", points: [(300, 0.16), (340, 0.17)], pointLabels: ["s0", "s1"]),
+        .init(name: "mgrawa", points: [(250, 0.18), (.nan, 0.2), (260, 0.19)]),
+      ])
+    let document = try parse(chart.render())
+    let dots = try document.nodes(forXPath: "//*[local-name()='circle'][@class='point']")
+    XCTAssertEqual(dots.count, 4, "the non-finite point is left out")
+    let texts = try document.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue)
+    for expected in ["error vs sharpness", "Frobenius", "error", "lsgd", "mgrawa", "s0", "s1"] {
+      XCTAssertTrue(texts.contains(expected), "\(expected) in \(texts)")
+    }
+    // Two legend markers (unclassed circles), one per series.
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='circle'][not(@class)]").count, 2)
+  }
 }
