@@ -15,7 +15,7 @@ protocol Command: Sendable {
 /// Entry point of the `grawa-train` command.
 public enum GrawaCLI {
   static let commands: [any Command.Type] = [
-    TrainCommand.self, AnalyzeCommand.self, VincentCommand.self, PlotCommand.self, ModelsCommand.self,
+    TrainCommand.self, CompareCommand.self, AnalyzeCommand.self, VincentCommand.self, PlotCommand.self, ModelsCommand.self,
     BenchCommand.self,
   ]
 

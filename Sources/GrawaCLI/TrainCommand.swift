@@ -263,6 +263,11 @@ enum TrainCommand: Command {
 
   static func fraction(_ part: Double, of whole: Double) -> Double { whole > 0 ? part / whole : 0 }
 
+  /// `value` without a trailing ".0" when it is whole (8 rather than 8.0).
+  static func formatted(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+  }
+
   static func evaluationLine(_ row: MetricsRow) -> String {
     var text = String(
       format: "eval  epoch %.2f  step %d  syncs %d  train loss %.4f  center test error %.2f%%", row.epoch, row.step,
