@@ -68,11 +68,7 @@ enum AnalyzeCommand: Command {
       throw CLIError.failure("\(error)")
     }
     do {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-      encoder.nonConformingFloatEncodingStrategy = .convertToString(
-        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-      try encoder.encode(report).write(to: directory.appendingPathComponent("flatness.json"), options: .atomic)
+      try RunJSON.encoder().encode(report).write(to: directory.appendingPathComponent("flatness.json"), options: .atomic)
     } catch {
       throw CLIError.failure("\(directory.appendingPathComponent("flatness.json").path): cannot write (\(error))")
     }

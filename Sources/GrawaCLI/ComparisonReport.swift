@@ -21,13 +21,6 @@ struct ComparisonEntry {
     case finished
   }
 
-  static func decoder() -> JSONDecoder {
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return decoder
-  }
-
   static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
     let data: Data
     do {
@@ -36,7 +29,7 @@ struct ComparisonEntry {
       throw CLIError.failure("\(url.path): cannot read (\(error.localizedDescription))")
     }
     do {
-      return try decoder().decode(type, from: data)
+      return try RunJSON.decoder().decode(type, from: data)
     } catch {
       throw CLIError.failure("\(url.path): not a valid \(url.lastPathComponent) (\(error))")
     }
@@ -75,9 +68,7 @@ struct ComparisonEntry {
     found.checkpointMinutes = nil
     expected.checkpointMinutes = nil
     guard found != expected else { return [] }
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let encoder = RunJSON.encoder(pretty: false)
     guard let left = try? encoder.encode(found), let right = try? encoder.encode(expected),
       let a = try? JSONSerialization.jsonObject(with: left) as? [String: Any],
       let b = try? JSONSerialization.jsonObject(with: right) as? [String: Any]

@@ -75,7 +75,7 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertEqual(lines.count, 5)
     let header = lines[0]
     XCTAssertEqual(lines.dropFirst().map { $0[0] + "-" + $0[1] }, ["mgrawa-0", "lsgd-0", "lsgd-1", "mgrawa-1"])
-    let decoder = ComparisonEntry.decoder()
+    let decoder = RunJSON.decoder()
     for row in lines.dropFirst() {
       let run = output.appendingPathComponent("\(row[0])-seed\(row[1])")
       let summary = try decoder.decode(TrainingSummary.self, from: Data(contentsOf: run.appendingPathComponent("summary.json")))
@@ -141,7 +141,7 @@ final class CompareCommandTests: XCTestCase {
     try FileManager.default.removeItem(at: checkpoint)
     try FileManager.default.copyItem(at: early.appendingPathComponent(TrainCommand.checkpointName), to: checkpoint)
     let summaryURL = run.appendingPathComponent("summary.json")
-    var summary = try ComparisonEntry.decoder().decode(TrainingSummary.self, from: Data(contentsOf: summaryURL))
+    var summary = try RunJSON.decoder().decode(TrainingSummary.self, from: Data(contentsOf: summaryURL))
     XCTAssertEqual(summary.steps, 8)
     summary.stopReason = StopReason.interrupted.rawValue
     summary.steps = 4
@@ -150,7 +150,7 @@ final class CompareCommandTests: XCTestCase {
     let resumed = try CommandLineTests.run(arguments)
     XCTAssertEqual(resumed.status, 0, resumed.standardError)
     XCTAssertTrue(resumed.standardOutput.contains("[1/1] lsgd seed 0: resuming"), resumed.standardOutput)
-    summary = try ComparisonEntry.decoder().decode(TrainingSummary.self, from: Data(contentsOf: summaryURL))
+    summary = try RunJSON.decoder().decode(TrainingSummary.self, from: Data(contentsOf: summaryURL))
     XCTAssertNotEqual(summary.stopReason, StopReason.interrupted.rawValue)
     XCTAssertEqual(summary.steps, 8)
     let csv = try String(contentsOf: output.appendingPathComponent("comparison.csv"), encoding: .utf8)

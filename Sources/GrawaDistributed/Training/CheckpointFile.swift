@@ -377,12 +377,7 @@ public enum CheckpointFile {
     return encoder
   }
 
-  static func makeDecoder() -> JSONDecoder {
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return decoder
-  }
+  static func makeDecoder() -> JSONDecoder { RunJSON.decoder() }
 
   /// A decoding error as "where: what".
   static func describe(_ error: any Error) -> String {

@@ -111,15 +111,6 @@ public final class RunLog {
   private let jsonl: FileHandle
   private let encoder: JSONEncoder
 
-  /// JSON with sorted keys; non-finite numbers as the strings "nan", "inf", "-inf".
-  static func makeEncoder(pretty: Bool) -> JSONEncoder {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return encoder
-  }
-
   /// Creates `directory` if needed and starts metrics files in it: fresh ones, or, when resuming,
   /// the existing ones cut to their first `keepingRows` rows (rows written after the checkpoint
   /// the run resumes from are dropped, so no row appears twice).
@@ -132,7 +123,7 @@ public final class RunLog {
     } catch {
       throw RunLogError(path: directory.path, message: "cannot create the output directory (\(error.localizedDescription))")
     }
-    encoder = RunLog.makeEncoder(pretty: false)
+    encoder = RunJSON.encoder(pretty: false)
     func start(_ name: String, header: String?) throws -> FileHandle {
       let url = directory.appendingPathComponent(name)
       var initial = header.map { $0 + "\n" } ?? ""
@@ -196,7 +187,7 @@ public final class RunLog {
   /// Writes `value` as JSON to `name` in the output directory, atomically.
   /// - Throws: ``RunLogError`` when encoding or writing fails.
   public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
-    let pretty = RunLog.makeEncoder(pretty: true)
+    let pretty = RunJSON.encoder(pretty: true)
     let url = directory.appendingPathComponent(name)
     do {
       let data = try pretty.encode(value)
