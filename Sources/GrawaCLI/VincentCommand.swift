@@ -101,8 +101,8 @@ enum VincentCommand: Command {
     return lines.joined(separator: "\n")
   }
 
-  /// Over seeds 0..<seeds: per strategy, how often the center ends in each valley (of the
-  /// flattest coordinate... of the first coordinate pair: the valley pair), and the mean curvature.
+  /// Over seeds 0..<seeds: per strategy, how often the final center ends in each combination of
+  /// valleys (one k per coordinate, e.g. "(3,3)"), the mean f there and the mean largest curvature.
   static func sweepTable(_ base: VincentExperiment, seeds: Int) throws -> String {
     var valleyCounts: [StrategyKind: [String: Int]] = [:]
     var curvatureSums: [StrategyKind: Double] = [:]
@@ -150,6 +150,16 @@ enum VincentFigure {
     // f restricted to the first two coordinates (the others at their start value).
     let rest = Array(experiment.starts[0].dropFirst(2))
     let values = grid.map { y in grid.map { x in function.value([x, y] + rest) } }
+    // The contour map is the same in every panel: drawn once for the first, copied to the others.
+    let contourAxes = Axes(x: 70, y: 70, width: panel, height: panel, xDomain: domain, yDomain: domain)
+    svg.define(id: "contours") { group in
+      for level in stride(from: -0.9, through: 0.9, by: 0.3) {
+        let pixels = ContourLines.segments(xs: grid, ys: grid, values: values, level: level).map { segment in
+          (contourAxes.point(segment.0.x, segment.0.y), contourAxes.point(segment.1.x, segment.1.y))
+        }
+        group.segments(pixels, stroke: level < 0 ? "#9ecae1" : "#fdd0a2", width: 1, className: "contour")
+      }
+    }
     for (index, outcome) in outcomes.enumerated() {
       let left = 70 + Double(index % columns) * (panel + 90)
       let top = 70 + Double(index / columns) * (panel + 90)
@@ -159,14 +169,7 @@ enum VincentFigure {
         into: &svg,
         title: "\(outcome.strategy.rawValue): f = \(String(format: "%.3f", outcome.value)), valley \(outcome.valleys.prefix(2).map(String.init).joined(separator: ","))",
         xLabel: "x1", yLabel: "x2")
-      for level in stride(from: -0.9, through: 0.9, by: 0.3) {
-        let shade = level < 0 ? "#9ecae1" : "#fdd0a2"
-        for segment in ContourLines.segments(xs: grid, ys: grid, values: values, level: level) {
-          let a = axes.point(segment.0.x, segment.0.y)
-          let b = axes.point(segment.1.x, segment.1.y)
-          svg.line(x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: shade, width: 1)
-        }
-      }
+      svg.use("contours", dx: left - contourAxes.x, dy: top - contourAxes.y)
       for (worker, path) in outcome.result.trajectories.enumerated() {
         svg.polyline(
           path.map { axes.point($0[0], $0.count > 1 ? $0[1] : $0[0]) }, stroke: seriesColors[worker % seriesColors.count],

@@ -11,9 +11,46 @@ public struct SVGDocument: Sendable {
 
   /// An empty white canvas of `width` x `height` pixels.
   public init(width: Double, height: Double) {
+    self.init(width: width, height: height, background: true)
+  }
+
+  private init(width: Double, height: Double, background: Bool) {
     self.width = width
     self.height = height
-    rectangle(x: 0, y: 0, width: width, height: height, fill: "white", stroke: "none")
+    if background { rectangle(x: 0, y: 0, width: width, height: height, fill: "white", stroke: "none") }
+  }
+
+  /// Defines a group `id` drawn by `draw` but not shown; ``use(_:dx:dy:)`` places copies of it.
+  /// A figure that repeats the same drawing in several panels (contour maps) stores it once.
+  public mutating func define(id: String, _ draw: (inout SVGDocument) -> Void) {
+    var group = SVGDocument(width: width, height: height, background: false)
+    draw(&group)
+    elements.append(
+      "<defs><g id=\"\(SVGDocument.escape(id))\">\n" + group.elements.joined(separator: "\n") + "\n</g></defs>")
+  }
+
+  /// A copy of the group ``define(id:_:)`` made, moved by (`dx`, `dy`).
+  public mutating func use(_ id: String, dx: Double, dy: Double) {
+    elements.append("<use xlink:href=\"#\(SVGDocument.escape(id))\" x=\"\(n(dx))\" y=\"\(n(dy))\"/>")
+  }
+
+  /// Separate line segments (contour lines, say) as one path: far smaller than one `line`
+  /// element each. Coordinates are written to a tenth of a pixel.
+  public mutating func segments(
+    _ segments: [((x: Double, y: Double), (x: Double, y: Double))], stroke: String, width: Double = 1,
+    className: String? = nil
+  ) {
+    guard !segments.isEmpty else { return }
+    func p(_ value: Double) -> String { String(format: "%.1f", value) }
+    var path = ""
+    path.reserveCapacity(segments.count * 26)
+    for (a, b) in segments where a.x.isFinite && a.y.isFinite && b.x.isFinite && b.y.isFinite {
+      path += "M\(p(a.x)) \(p(a.y))L\(p(b.x)) \(p(b.y))"
+    }
+    let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
+    elements.append(
+      "<path\(classAttribute) d=\"\(path)\" fill=\"none\" stroke=\"\(SVGDocument.escape(stroke))\" "
+        + "stroke-width=\"\(n(width))\"/>")
   }
 
   /// A line segment.
@@ -83,7 +120,7 @@ public struct SVGDocument: Sendable {
   /// The document as SVG text.
   public func render() -> String {
     var output = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    output += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+    output += "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"\(n(width))\" height=\"\(n(height))\" "
     output += "viewBox=\"0 0 \(n(width)) \(n(height))\">\n"
     for element in elements { output += element + "\n" }
     output += "</svg>\n"

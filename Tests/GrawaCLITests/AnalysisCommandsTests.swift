@@ -64,6 +64,9 @@ final class AnalysisCommandsTests: XCTestCase {
     let document = try XMLDocument(contentsOf: picture)
     // 5 strategies x 4 workers.
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='polyline'][@class='trajectory']").count, 20)
+    // One contour map (7 levels), stored once and shown in each of the 5 panels.
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='g'][@id='contours']/*[local-name()='path']").count, 7)
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='use']").count, 5)
     let bad = try CommandLineTests.run(["vincent", "--lr", "-1"])
     XCTAssertEqual(bad.status, 2)
     XCTAssertTrue(bad.standardError.contains("'--lr'"), bad.standardError)

@@ -33,6 +33,25 @@ final class SVGTests: XCTestCase {
     XCTAssertEqual(lines.count, 2)
   }
 
+  func testSegments_areOnePathWithOneMoveAndOneLinePerSegment() throws {
+    var svg = SVGDocument(width: 10, height: 10)
+    svg.segments([((0, 0), (1, 1)), ((2, 2.25), (3, .nan)), ((4, 4), (5, 5.04))], stroke: "blue", className: "c")
+    let paths = try parse(svg).nodes(forXPath: "//*[local-name()='path'][@class='c']/@d")
+    XCTAssertEqual(paths.map(\.stringValue), ["M0.0 0.0L1.0 1.0M4.0 4.0L5.0 5.0"], "the non-finite segment is left out")
+  }
+
+  func testDefineAndUse_storeADrawingOnceAndPlaceCopies() throws {
+    var svg = SVGDocument(width: 100, height: 100)
+    svg.define(id: "mark") { group in group.circle(x: 5, y: 5, radius: 2, fill: "red") }
+    svg.use("mark", dx: 10, dy: 0)
+    svg.use("mark", dx: 20, dy: 30)
+    let document = try parse(svg)
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='defs']/*[@id='mark']/*[local-name()='circle']").count, 1)
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='use']/@y").map(\.stringValue), ["0.00", "30.00"])
+    XCTAssertTrue(svg.render().contains("xlink:href=\"#mark\""))
+    XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='rect']").count, 1, "the group has no background")
+  }
+
   func testLinearScale_mapsAndTicksRoundNumbers() {
     let scale = LinearScale(domain: 0...1, range: (100, 200))
     XCTAssertEqual(scale(0), 100)
