@@ -41,6 +41,8 @@ let package = Package(
     // Examples: small programs that use the libraries as a user would.
     .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
     .executableTarget(
+      name: "vincent", dependencies: ["GrawaDistributed", "GrawaPlot"], path: "Examples/vincent"),
+    .executableTarget(
       name: "custom-strategy", dependencies: ["GrawaDistributed", "GrawaTensor"], path: "Examples/custom-strategy"),
     // Helpers shared by the test targets: tolerance asserts, finite-difference gradient checks.
     .target(name: "_TestSupport", dependencies: ["GrawaTensor"], path: "Sources/_TestSupport"),
