@@ -25,12 +25,13 @@ public struct LinearScale: Sendable, Equatable {
     return range.0 + t * (range.1 - range.0)
   }
 
-  /// About `count` round tick values inside the domain (steps of 1, 2 or 5 times a power of 10).
+  /// About `count` round tick values inside the domain: the step of 1, 2 or 5 times a power of 10
+  /// nearest (by ratio) to span / `count`, so between about `count` / 1.6 and 1.6 `count` ticks.
   public func ticks(count: Int = 5) -> [Double] {
     let span = domain.upperBound - domain.lowerBound
     let rough = span / Double(max(count, 1))
     let magnitude = pow(10, floor(log10(rough)))
-    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.min { abs(log($0 / rough)) < abs(log($1 / rough)) }!
     var tick = ceil(domain.lowerBound / step) * step
     var ticks: [Double] = []
     while tick <= domain.upperBound + step * 1e-9 {

@@ -61,6 +61,8 @@ final class SVGTests: XCTestCase {
     XCTAssertEqual(flipped(10), 0)
     XCTAssertEqual(scale.ticks(count: 5), [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1].map { $0 }, "steps of 0.2")
     XCTAssertEqual(LinearScale(domain: 0.25...10, range: (0, 1)).ticks(count: 5), [2, 4, 6, 8, 10])
+    // Span 11.5: a step of 2 (5 ticks) is nearer to 11.5 / 5 than 5 (2 ticks) is.
+    XCTAssertEqual(LinearScale(domain: 10.01...21.5, range: (0, 1)).ticks(count: 5), [12, 14, 16, 18, 20])
     XCTAssertEqual(LinearScale(domain: 3...3, range: (0, 1)).domain.lowerBound, 2.85, accuracy: 1e-12)
   }
 
