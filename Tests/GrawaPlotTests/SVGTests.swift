@@ -114,4 +114,49 @@ final class SVGTests: XCTestCase {
     // Two legend markers (unclassed circles), one per series.
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='circle'][not(@class)]").count, 2)
   }
+
+  private func number(_ attribute: String, of node: XMLNode) throws -> Double {
+    let text = try XCTUnwrap(try node.nodes(forXPath: "@\(attribute)").first?.stringValue, "@\(attribute)")
+    return try XCTUnwrap(Double(text), "@\(attribute) = \(text)")
+  }
+
+  func testScatterChart_placesLabelsOfClusteredPointsWithoutOverlap() throws {
+    // Four labelled points a few pixels apart and one far away, as in a comparison where three
+    // strategies end close together and one far off.
+    let chart = ScatterChart(
+      title: "t", xLabel: "x", yLabel: "y",
+      series: [
+        .init(name: "a", points: [(167, 10.4), (252, 10.7)], pointLabels: ["s0", "s1"]),
+        .init(name: "b", points: [(176, 10.6), (269, 10.8)], pointLabels: ["s0", "s1"]),
+        .init(name: "c", points: [(3114, 23.9)], pointLabels: ["s1"]),
+      ])
+    let document = try parse(chart.render(width: 600, height: 440))
+    let labels = try document.nodes(forXPath: "//*[local-name()='text'][@font-size='10.00']")
+    XCTAssertEqual(labels.count, 5)
+    // Boxes from the drawn positions: the baseline sits 1 px above the box's bottom, 0.6 em per
+    // character, as the chart estimates them.
+    let boxes = try labels.map { element -> (Double, Double, Double, Double) in
+      let x = try number("x", of: element)
+      let y = try number("y", of: element)
+      let width = Double(try XCTUnwrap(element.stringValue).count) * 6
+      return (x, y + 1 - 10, x + width, y + 1)
+    }
+    let dots = try document.nodes(forXPath: "//*[local-name()='circle'][@class='point']")
+      .map { (try number("cx", of: $0), try number("cy", of: $0)) }
+    XCTAssertEqual(dots.count, 5)
+    for i in boxes.indices {
+      XCTAssertTrue(boxes[i].0 >= 0 && boxes[i].2 <= 600 && boxes[i].1 >= 0, "label \(i) inside the picture")
+      for j in boxes.indices where j > i {
+        let overlapX = min(boxes[i].2, boxes[j].2) - max(boxes[i].0, boxes[j].0)
+        let overlapY = min(boxes[i].3, boxes[j].3) - max(boxes[i].1, boxes[j].1)
+        XCTAssertFalse(overlapX > 0 && overlapY > 0, "labels \(i) and \(j) overlap: \(boxes[i]) \(boxes[j])")
+      }
+      for (k, dot) in dots.enumerated() {
+        let nearestX = min(max(dot.0, boxes[i].0), boxes[i].2)
+        let nearestY = min(max(dot.1, boxes[i].1), boxes[i].3)
+        XCTAssertGreaterThanOrEqual(
+          hypot(nearestX - dot.0, nearestY - dot.1), 5 - 1e-9, "label \(i) covers dot \(k)")
+      }
+    }
+  }
 }
