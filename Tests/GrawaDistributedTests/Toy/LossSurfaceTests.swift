@@ -29,25 +29,32 @@ final class LossSurfaceTests: XCTestCase {
     }
   }
 
-  func testHessianVectorProduct_matchesTheExplicitFiniteDifferenceHessian() throws {
-    // The explicit Hessian from second differences of the loss itself:
-    // H_ij = (L(x+h e_i+h e_j) - L(x+h e_i-h e_j) - L(x-h e_i+h e_j) + L(x-h e_i-h e_j)) / (4 h^2).
-    let (surface, x) = try surface()
-    let n = x.count
-    let h: Float = 5e-2
+  /// The explicit Hessian from second differences of the loss itself, independent of the
+  /// gradient code the Hessian-vector product uses:
+  /// H_ij = (L(x+h e_i+h e_j) - L(x+h e_i-h e_j) - L(x-h e_i+h e_j) + L(x-h e_i-h e_j)) / (4 h^2).
+  private func explicitHessian(of surface: LossSurface, at x: [Float], step h: Float) throws -> [[Double]] {
     func loss(_ di: Int, _ si: Float, _ dj: Int, _ sj: Float) throws -> Double {
       var point = x
       point[di] += si * h
       point[dj] += sj * h
       return try surface.evaluate(at: point).loss
     }
+    let n = x.count
     var hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     for i in 0..<n {
-      for j in 0..<n {
+      for j in i..<n {
         let value = try loss(i, 1, j, 1) - loss(i, 1, j, -1) - loss(i, -1, j, 1) + loss(i, -1, j, -1)
         hessian[i][j] = value / Double(4 * h * h)
+        hessian[j][i] = hessian[i][j]
       }
     }
+    return hessian
+  }
+
+  func testHessianVectorProduct_matchesTheExplicitFiniteDifferenceHessian() throws {
+    let (surface, x) = try surface()
+    let n = x.count
+    let hessian = try explicitHessian(of: surface, at: x, step: 5e-2)
     var random = RandomGenerator(seed: 9)
     let v = (0..<n).map { _ in random.nextNormal() }
     let product = try surface.hessianVectorProduct(at: x, v, step: 1e-2)
@@ -83,21 +90,7 @@ final class LossSurfaceTests: XCTestCase {
     XCTAssertEqual(x.count, 31)
     let surface = LossSurface(model: model, batches: [batch])
     let n = x.count
-    let h: Float = 1e-2
-    func loss(_ di: Int, _ si: Float, _ dj: Int, _ sj: Float) throws -> Double {
-      var point = x
-      point[di] += si * h
-      point[dj] += sj * h
-      return try surface.evaluate(at: point).loss
-    }
-    var hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-    for i in 0..<n {
-      for j in i..<n {
-        let value = try loss(i, 1, j, 1) - loss(i, 1, j, -1) - loss(i, -1, j, 1) + loss(i, -1, j, -1)
-        hessian[i][j] = value / Double(4 * h * h)
-        hessian[j][i] = hessian[i][j]
-      }
-    }
+    let hessian = try explicitHessian(of: surface, at: x, step: 1e-2)
     // The network's Hessian couples its layers: some entry between a first-layer and a
     // second-layer parameter is clearly non-zero (else this test would only see a linear model).
     XCTAssertGreaterThan((0..<16).flatMap { i in (16..<n).map { abs(hessian[i][$0]) } }.max() ?? 0, 0.05)
