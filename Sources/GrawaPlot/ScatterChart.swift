@@ -65,10 +65,10 @@ public struct ScatterChart: Sendable {
         svg.circle(x: pixel.x, y: pixel.y, radius: Self.dotRadius, fill: color, stroke: "white", className: "point")
       }
     }
-    let labels = Self.placeLabels(
-      dots.map { ($0.x, $0.y, $0.label) },
-      within: (axes.x, axes.y, axes.x + axes.width, axes.y + axes.height))
-    for (dot, box) in zip(dots, labels) where !dot.label.isEmpty {
+    let plotArea = Box(minX: axes.x, minY: axes.y, maxX: axes.x + axes.width, maxY: axes.y + axes.height)
+    let labels = Self.placeLabels(dots.map { ($0.x, $0.y, $0.label) }, within: plotArea)
+    for (dot, box) in zip(dots, labels) {
+      guard let box else { continue }
       svg.text(dot.label, x: box.minX, y: box.maxY - 1, size: Self.labelSize, fill: dot.color)
     }
     let entries = series.enumerated().map { index, group in
@@ -81,8 +81,10 @@ public struct ScatterChart: Sendable {
   static let labelSize = 10.0
 
   /// An axis-aligned box in pixels.
-  struct Box: Equatable {
+  struct Box {
     var minX, minY, maxX, maxY: Double
+
+    var area: Double { (maxX - minX) * (maxY - minY) }
 
     func overlap(_ other: Box) -> Double {
       max(0, min(maxX, other.maxX) - max(minX, other.minX)) * max(0, min(maxY, other.maxY) - max(minY, other.minY))
@@ -91,48 +93,34 @@ public struct ScatterChart: Sendable {
 
   /// Where each dot's label goes: of eight places around the dot (right of it first, then the
   /// other sides), the one that overlaps the other dots, the labels already placed and the plot's
-  /// edges least (the first such on a tie). Greedy, in the dots' order; an empty label gets an empty box at its dot. Text extent is
-  /// estimated as 0.6 em per character, which is close for short sans-serif labels.
-  static func placeLabels(
-    _ dots: [(x: Double, y: Double, label: String)], within area: (minX: Double, minY: Double, maxX: Double, maxY: Double)
-  ) -> [Box] {
+  /// edges least (the first such on a tie). Greedy, in the dots' order; `nil` for an empty label.
+  /// Text extent is estimated as 0.6 em per character, close for short sans-serif labels.
+  static func placeLabels(_ dots: [(x: Double, y: Double, label: String)], within plotArea: Box) -> [Box?] {
     let dotBoxes = dots.map {
       Box(minX: $0.x - dotRadius, minY: $0.y - dotRadius, maxX: $0.x + dotRadius, maxY: $0.y + dotRadius)
     }
-    let gap = 2.0
+    let near = dotRadius + 2
+    let diagonal = near * 0.7
+    let height = labelSize
     var placed: [Box] = []
-    var result: [Box] = []
-    for dot in dots {
-      guard !dot.label.isEmpty else {
-        result.append(Box(minX: dot.x, minY: dot.y, maxX: dot.x, maxY: dot.y))
-        continue
-      }
+    return dots.map { dot -> Box? in
+      guard !dot.label.isEmpty else { return nil }
       let width = Double(dot.label.count) * labelSize * 0.6
-      let height = labelSize
-      let near = dotRadius + gap
-      let diagonal = near * 0.7
-      let candidates: [(Double, Double)] = [
+      let corners: [(left: Double, top: Double)] = [
         (dot.x + near, dot.y - height / 2), (dot.x + diagonal, dot.y - diagonal - height),
         (dot.x + diagonal, dot.y + diagonal), (dot.x - near - width, dot.y - height / 2),
         (dot.x - diagonal - width, dot.y - diagonal - height), (dot.x - diagonal - width, dot.y + diagonal),
         (dot.x - width / 2, dot.y - near - height), (dot.x - width / 2, dot.y + near),
       ]
-      var best: Box?
-      var bestCost = Double.infinity
-      for (left, top) in candidates {
-        let box = Box(minX: left, minY: top, maxX: left + width, maxY: top + height)
-        var cost = dotBoxes.reduce(0) { $0 + box.overlap($1) } + placed.reduce(0) { $0 + box.overlap($1) }
-        let inside = Box(minX: area.minX, minY: area.minY, maxX: area.maxX, maxY: area.maxY).overlap(box)
-        cost += 4 * (width * height - inside)
-        if cost < bestCost {
-          bestCost = cost
-          best = box
-        }
+      let scored = corners.map { corner -> (box: Box, cost: Double) in
+        let box = Box(minX: corner.left, minY: corner.top, maxX: corner.left + width, maxY: corner.top + height)
+        let covered = dotBoxes.reduce(0) { $0 + box.overlap($1) } + placed.reduce(0) { $0 + box.overlap($1) }
+        return (box, covered + 4 * (box.area - plotArea.overlap(box)))
       }
-      placed.append(best!)
-      result.append(best!)
+      let best = scored.min { $0.cost < $1.cost }!.box
+      placed.append(best)
+      return best
     }
-    return result
   }
 
   /// The chart alone as an SVG document of `width` x `height` pixels.
