@@ -18,42 +18,69 @@ struct LossWeightedAveraging: DistributedStrategy {
     var steps = 0
   }
 
+  /// What a worker sends beside its parameters: its mean loss since the last sync.
+  struct Report: Sendable, Codable {
+    var meanLoss: Double
+  }
+
+  /// What every worker receives: the center, and the weights for the metrics rows.
+  struct Outcome: Sendable {
+    var center: [Float]
+    var weights: [Double]
+  }
+
   let communicationPeriod: Int
   let pullStrength: Double
 
   var name: String { "loss-weighted" }
   var schedule: SyncSchedule { .periodic(communicationPeriod: communicationPeriod) }
+  // The strategy's own column in metrics.csv and key in metrics.jsonl.
+  var metricNames: [String] { ["loss_weights"] }
 
   func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> WorkerState {
     WorkerState()
   }
 
-  func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState {
-    NoState()
-  }
-
   // Runs on the worker's thread after every local step.
-  func afterLocalStep(_ parameters: inout [Float], report: LocalStepReport, state: inout WorkerState) throws {
-    state.lossSum += report.loss
+  func afterLocalStep(_ worker: any WorkerContext, state: inout WorkerState) throws {
+    state.lossSum += worker.loss
     state.steps += 1
   }
 
-  // Runs on the worker's thread at a sync: the parameters plus the worker's mean loss as its score.
-  func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout WorkerState
-  ) throws -> Contribution {
+  // Runs on the worker's thread at a sync: the parameters plus the worker's mean loss.
+  func contribution(_ worker: any WorkerContext, state: inout WorkerState) throws -> Contribution<Report> {
     let meanLoss = state.lossSum / Double(max(state.steps, 1))
     state = WorkerState()
-    return Contribution(worker: worker, vector: vector, scores: [meanLoss])
+    return Contribution(worker: worker.worker, vector: try worker.parameters(), report: Report(meanLoss: meanLoss))
   }
 
-  // Runs once per sync in the center, with every worker's contribution in worker order.
-  func center(
-    from contributions: [Contribution], state: inout NoState, layout: ParameterLayout
-  ) throws -> SyncOutcome {
-    let weights = try InverseNormWeights.weights(for: contributions.map { $0.scores[0] })
-    let center = try WeightedAverage.combine(contributions.map(\.vector), weights: weights)
-    return SyncOutcome(target: center, pullFraction: Float(pullStrength), weights: weights.map { [$0] })
+  // Runs once per sync in the center, with every worker's report in worker order: how to combine.
+  func combination(
+    of reports: [Contribution<Report>], state: inout NoState, layout: ParameterLayout
+  ) throws -> VectorCombination {
+    let weights = try InverseNormWeights.weights(for: reports.map(\.report.meanLoss))
+    return .weightedSum(weights: weights.map { [$0] })
+  }
+
+  // The combined vector is the center.
+  func outcome(
+    of reports: [Contribution<Report>], combination: VectorCombination, combined: [Float], state: inout NoState
+  ) throws -> Outcome {
+    guard case .weightedSum(let weights) = combination else {
+      throw DistributedError.countMismatch("loss-weighted: the center was not formed as a weighted sum")
+    }
+    return Outcome(center: combined, weights: weights.map { $0[0] })
+  }
+
+  // Runs on every worker after the sync: move halfway toward the center.
+  func finish(_ worker: any WorkerContext, outcome: Outcome, state: inout WorkerState) throws {
+    var parameters = try worker.parameters()
+    try WeightedAverage.interpolate(&parameters, toward: outcome.center, fraction: Float(pullStrength))
+    try worker.setParameters(parameters)
+  }
+
+  func metrics(of outcome: Outcome) -> [StrategyMetric] {
+    [StrategyMetric("loss_weights", .vector(outcome.weights))]
   }
 }
 
@@ -71,7 +98,7 @@ do {
   let trainer = try DistributedTrainer(configuration: configuration, strategy: strategy)
   let summary = try trainer.run { report in
     if let row = report.evaluation {
-      let weights = row.weights?.map { String(format: "%.3f", $0) }.joined(separator: " ") ?? "-"
+      let weights = row.metric("loss_weights")?.values.map { String(format: "%.3f", $0) }.joined(separator: " ") ?? "-"
       print(String(format: "epoch %.0f: center test error %.2f%%, weights %@", row.epoch, 100 * row.testError, weights))
     }
   }

@@ -204,7 +204,11 @@ enum TrainCommand: Command {
     }
     let log: RunLog
     do {
-      log = try RunLog(directory: output, keepingRows: resumeState?.evaluations)
+      // One CSV schema for every built-in strategy, so runs of different strategies line up column
+      // for column: the GRAWA family's weights and LSGD's leader always have a column (empty when
+      // the strategy has none), then any other metric the strategy publishes.
+      let columns = TrainCommand.metricColumns + trainer.metricNames.filter { !TrainCommand.metricColumns.contains($0) }
+      log = try RunLog(directory: output, keepingRows: resumeState?.evaluations, metricNames: columns)
     } catch {
       throw CLIError.failure("\(error)")
     }
@@ -268,15 +272,22 @@ enum TrainCommand: Command {
     value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
   }
 
+  /// The strategy-metric columns every `metrics.csv` of the command line has.
+  static let metricColumns = ["weights", "leader"]
+
   static func evaluationLine(_ row: MetricsRow) -> String {
     var text = String(
       format: "eval  epoch %.2f  step %d  syncs %d  train loss %.4f  center test error %.2f%%", row.epoch, row.step,
       row.syncs, row.trainLoss ?? .nan, 100 * row.testError)
     if let weighted = row.weightedTestError { text += String(format: " (weighted %.2f%%)", 100 * weighted) }
-    if let weights = row.weights {
-      text += "  weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: "/")
+    for metric in row.strategyMetrics {
+      switch metric.value {
+      case .scalar(let value):
+        text += "  \(metric.name) " + (value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.4g", value))
+      case .vector(let values):
+        text += "  \(metric.name) " + values.map { String(format: "%.3f", $0) }.joined(separator: "/")
+      }
     }
-    if let leader = row.leader { text += "  leader \(leader)" }
     text += String(format: "  distributed %.1f%% (+%.0f s waiting)", 100 * row.distributedFraction, row.waitSeconds)
     return text
   }

@@ -26,6 +26,16 @@ public protocol Optimizer: AnyObject {
   ///   matches its parameter; nothing is changed then.
   func step() throws
 
+  /// One training step in which the optimizer asks for the gradients it needs: the default computes
+  /// them once at the current parameters, declares them final and calls ``step()``; ``SAM``
+  /// computes them twice (at x and at its ascent point) and declares only the second final.
+  ///
+  /// This is the seam a distributed engine uses: it averages gradients across workers when they
+  /// are declared final (data parallelism), whatever the optimizer.
+  /// - Returns: the loss of the first computation, at the parameters the step started from.
+  /// - Throws: what `computation` or the update throws.
+  func step(computing computation: some GradientComputation) throws -> Float
+
   /// The optimizer's state (step counter and per-parameter buffers) as a plain value.
   func exportState() -> OptimizerState
 
@@ -37,6 +47,14 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
+  /// Computes the gradients once, declares them final, and applies ``step()``.
+  public func step(computing computation: some GradientComputation) throws -> Float {
+    let loss = try computation.computeGradients()
+    try computation.gradientsAreFinal()
+    try step()
+    return loss
+  }
+
   /// Clears the accumulated gradient of every parameter (before the next backward pass).
   public func zeroGradients() {
     for parameter in parameters {
@@ -61,4 +79,19 @@ public struct OptimizerError: Error, Equatable, CustomStringConvertible, Sendabl
 
   /// `"<operation>: <message>"`.
   public var description: String { "\(operation): \(message)" }
+}
+
+/// What a training loop hands ``Optimizer/step(computing:)``: computes the loss and gradients of
+/// the step's batch at the current parameters, and hears when the gradients the step will apply
+/// are final (PyTorch's `optimizer.step(closure)`, split in two so data parallelism can average
+/// the final gradients whatever the optimizer).
+public protocol GradientComputation {
+  /// Runs the forward and backward pass of the step's batch at the current parameters; the
+  /// gradients accumulate into the (cleared) parameter gradients.
+  /// - Returns: the batch's loss.
+  func computeGradients() throws -> Float
+  /// Called once per step, after the last ``computeGradients()``, before the update: the
+  /// parameters' gradients are the ones the update will apply and may be replaced (averaged
+  /// across workers, for example).
+  func gradientsAreFinal() throws
 }

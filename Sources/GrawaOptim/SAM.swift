@@ -17,11 +17,12 @@ private let ascentCounter = Atomic<Int>(0)
 ///    rounding) and lets the base optimizer step at x with the gradients from x + e
 ///    (``descend(from:)``).
 ///
-/// DP+SAM (REFERENCE.md section 3) calls ``ascend()`` and ``descend(from:)`` itself, averaging the
-/// x + e gradients across workers in between; each worker's e comes from its own local gradient.
+/// In a data-parallel run (DP+SAM, REFERENCE.md section 3) ``step(computing:)`` declares only the
+/// x + e gradients final, so the engine averages those across workers while each worker's e comes
+/// from its own local gradient.
 /// Between the two halves SAM holds a copy of x (reused from step to step); it keeps nothing else,
 /// so its checkpoint state is the base optimizer's.
-public final class SAM<Base: Optimizer> {
+public final class SAM<Base: Optimizer>: Optimizer {
   /// The optimizer applied at x with the gradients from x + e.
   public let base: Base
   /// rho, the radius of the neighbourhood the ascent step explores (>= 0; 0.05 in the paper).
@@ -61,6 +62,33 @@ public final class SAM<Base: Optimizer> {
 
   /// Clears every parameter's gradient.
   public func zeroGradients() { base.zeroGradients() }
+
+  /// SAM cannot step from one gradient: it needs to recompute the gradients at its ascent point.
+  /// - Throws: always an ``OptimizerError`` that says to use ``step(computing:)`` or
+  ///   ``step(recomputingLoss:)``; nothing is changed.
+  public func step() throws {
+    throw OptimizerError(
+      "SAM", "a SAM step recomputes the gradients at x + e: call step(computing:) or step(recomputingLoss:)")
+  }
+
+  /// One full SAM step driven by a training loop: gradients at x, ascent, gradients at x + e
+  /// (declared final there, so a distributed run averages those and not the ascent's), descent.
+  /// - Returns: the loss at x.
+  /// - Throws: what the computation, ``ascend()`` or ``descend(from:)`` throws; if the second
+  ///   computation throws, the parameters are restored to x first.
+  public func step(computing computation: some GradientComputation) throws -> Float {
+    let loss = try computation.computeGradients()
+    let perturbation = try ascend()
+    do {
+      _ = try computation.computeGradients()
+      try computation.gradientsAreFinal()
+    } catch {
+      cancelAscent()
+      throw error
+    }
+    try descend(from: perturbation)
+    return loss
+  }
 
   /// One full SAM step (ascend, recompute, descend).
   /// - Parameter recomputingLoss: runs the forward and backward pass at the perturbed parameters

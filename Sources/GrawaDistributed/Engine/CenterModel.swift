@@ -4,7 +4,7 @@ import GrawaTensor
 /// rule, and hands back what each worker needs. Holds no algorithm of its own.
 ///
 /// In ``SyncMode/synchronous`` mode it waits for one contribution per worker per sync, orders
-/// them by worker index, calls ``DistributedStrategy/center(from:state:layout:)`` once and resumes
+/// them by worker index, forms the center once through ``SyncDriver/center(_:state:layout:)`` and resumes
 /// every waiting worker with the same outcome. In ``SyncMode/asynchronous`` mode (after a first
 /// gathered sync) it answers each worker at once from the latest contribution of every worker.
 public actor CenterModel<Strategy: DistributedStrategy> {
@@ -21,12 +21,14 @@ public actor CenterModel<Strategy: DistributedStrategy> {
   public private(set) var state: Strategy.CenterState
   /// Syncs completed (in asynchronous mode, worker arrivals answered).
   public private(set) var syncCount: Int
-  /// The most recent outcome, for logging (weights, leader).
-  public private(set) var lastOutcome: SyncOutcome?
+  /// The metrics the most recent outcome published (weights, leader), for the metrics rows.
+  public private(set) var lastMetrics: [StrategyMetric] = []
 
-  private var waiting: [(contribution: Contribution, continuation: CheckedContinuation<SyncOutcome, any Error>)] = []
+  private typealias Reply = SyncReply<Strategy.Outcome>
+  private var waiting:
+    [(contribution: Contribution<Strategy.Report>, continuation: CheckedContinuation<Reply, any Error>)] = []
   private var waitingRound: Int?
-  private var latest: [Contribution?]
+  private var latest: [Contribution<Strategy.Report>?]
   private var failure: (any Error)?
 
   /// A center for `workerCount` workers running `strategy`, starting from `state` after
@@ -48,7 +50,9 @@ public actor CenterModel<Strategy: DistributedStrategy> {
   /// outcome once the center is formed.
   /// - Throws: the error the run was aborted with, or the strategy's error (then every waiting
   ///   worker receives it and the center is aborted).
-  public func submit(_ contribution: Contribution, round: Int) async throws -> SyncOutcome {
+  public func submit(
+    _ contribution: Contribution<Strategy.Report>, round: Int
+  ) async throws -> SyncReply<Strategy.Outcome> {
     if let failure { throw failure }
     guard contribution.worker >= 0, contribution.worker < workerCount else {
       throw DistributedError.countMismatch("contribution from worker \(contribution.worker) of \(workerCount)")
@@ -92,14 +96,15 @@ public actor CenterModel<Strategy: DistributedStrategy> {
     }
   }
 
-  private func combine(_ contributions: [Contribution]) throws -> SyncOutcome {
+  private func combine(_ contributions: [Contribution<Strategy.Report>]) throws -> Reply {
     let started = ContinuousClock.now
-    var outcome = try strategy.center(from: contributions, state: &state, layout: layout)
+    let outcome = try SyncDriver(strategy).center(contributions, state: &state, layout: layout)
     let elapsed = ContinuousClock.now - started
-    outcome.centerSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     syncCount += 1
-    lastOutcome = outcome
-    return outcome
+    lastMetrics = strategy.metrics(of: outcome)
+    return Reply(
+      outcome: outcome,
+      centerSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
   }
 
   /// Stops the center: every waiting and later ``submit(_:round:)`` throws `error`.
@@ -111,8 +116,8 @@ public actor CenterModel<Strategy: DistributedStrategy> {
     for entry in pending { entry.continuation.resume(throwing: failure!) }
   }
 
-  /// The state, sync count and last outcome together (for checkpoints and logs).
-  public func snapshot() -> (state: Strategy.CenterState, syncCount: Int, lastOutcome: SyncOutcome?) {
-    (state, syncCount, lastOutcome)
+  /// The state, sync count and last metrics together (for checkpoints and logs).
+  public func snapshot() -> (state: Strategy.CenterState, syncCount: Int, lastMetrics: [StrategyMetric]) {
+    (state, syncCount, lastMetrics)
   }
 }

@@ -3,20 +3,36 @@ import Foundation
 
 /// How workers reach the center: the one seam between the training engine and the network.
 ///
-/// A sync is a gather of every worker's flat ``Contribution`` to the center, one call of the
-/// strategy's rule there, and a broadcast of the ``SyncOutcome`` back (for the data-parallel
-/// strategies that is an all-reduce of gradients). ``InProcessTransport`` does it between threads
-/// through a ``CenterModel`` actor; a multi-process backend (MPI: gather to rank 0, run the same
-/// ``CenterModel`` there, broadcast) implements this protocol without touching any strategy.
-public protocol Transport: Sendable {
+/// A sync is a gather of every worker's ``Contribution`` to the center, the strategy's center rule
+/// there (``SyncDriver/center(_:state:layout:)``), and the same outcome back to every worker.
+/// ``InProcessTransport`` does it between threads through a ``CenterModel`` actor; a
+/// multi-process backend implements this protocol without touching any strategy (the rule's
+/// ``VectorCombination`` says how to combine the vectors with a collective).
+public protocol Transport<Strategy>: Sendable {
+  /// The strategy whose messages the transport carries.
+  associatedtype Strategy: DistributedStrategy
   /// The number of workers.
   var workerCount: Int { get }
   /// Sends `contribution` for the worker's sync number `round` and blocks the calling thread
   /// until the outcome is back. Must not be called from async code.
   /// - Throws: the error the run was aborted with, or the strategy's error.
-  func exchange(_ contribution: Contribution, round: Int) throws -> SyncOutcome
+  func exchange(_ contribution: Contribution<Strategy.Report>, round: Int) throws -> SyncReply<Strategy.Outcome>
   /// Aborts the run: every blocked and later ``exchange(_:round:)`` throws `error`.
   func abort(_ error: any Error)
+}
+
+/// The center's answer to one worker's contribution.
+public struct SyncReply<Outcome: Sendable>: Sendable {
+  /// The strategy's outcome, the same for every worker of a synchronous sync.
+  public var outcome: Outcome
+  /// Seconds the center took to form the outcome (distributed work, not waiting).
+  public var centerSeconds: Double
+
+  /// A reply from its parts.
+  public init(outcome: Outcome, centerSeconds: Double) {
+    self.outcome = outcome
+    self.centerSeconds = centerSeconds
+  }
 }
 
 /// Workers as threads of one process, meeting at a ``CenterModel`` actor.
@@ -36,8 +52,10 @@ public final class InProcessTransport<Strategy: DistributedStrategy>: Transport 
   public var workerCount: Int { center.workerCount }
 
   /// Submits to the actor and waits.
-  public func exchange(_ contribution: Contribution, round: Int) throws -> SyncOutcome {
-    let result = BlockingResult<SyncOutcome>()
+  public func exchange(
+    _ contribution: Contribution<Strategy.Report>, round: Int
+  ) throws -> SyncReply<Strategy.Outcome> {
+    let result = BlockingResult<SyncReply<Strategy.Outcome>>()
     let center = self.center
     Task {
       do {

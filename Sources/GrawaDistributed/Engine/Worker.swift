@@ -5,20 +5,21 @@ import GrawaOptim
 import GrawaTensor
 
 /// One worker of a run: its own model replica, optimizer, data shard, random streams and strategy
-/// state, trained on its own thread. It runs rounds of local steps (REFERENCE.md section 2), syncs
-/// through the transport, and at step boundaries follows the run controller's decision (pause
-/// for an evaluation or a checkpoint, or stop), handing over a ``WorkerSnapshot``.
-final class Worker<Strategy: DistributedStrategy> {
+/// state, trained on its own thread. It runs local steps (REFERENCE.md section 2), drives its
+/// strategy through the ``SyncDriver`` (the strategy asks it for measurements as a
+/// ``WorkerContext``), syncs through the transport, and at step boundaries follows the run
+/// controller's decision (pause for an evaluation or a checkpoint, or stop), handing over a
+/// ``WorkerSnapshot``. It knows nothing of any particular strategy.
+final class Worker<Strategy: DistributedStrategy>: WorkerContext, GradientComputation {
   let index: Int
-  let strategy: Strategy
+  let driver: SyncDriver<Strategy>
   let environment: WorkerEnvironment
-  let transport: any Transport
+  let transport: any Transport<Strategy>
   let controller: RunController
   let slots: ComputeSlots
 
   private let model: any Layer
-  private let optimizer: SGD
-  private let sam: SAM<SGD>?
+  private let optimizer: any Optimizer
   private var state: Strategy.WorkerState
   private let context: ForwardContext
   private var probeRandom: RandomGenerator
@@ -33,26 +34,27 @@ final class Worker<Strategy: DistributedStrategy> {
   private var distributedSeconds: Double = 0
   private var waitSeconds: Double = 0
   private var plan: BatchPlan?
+  /// The current step's batch, its loss, and how many gradient computations it has had.
+  private var currentBatch: Batch?
+  private var currentLoss: Double = .nan
+  private var computations = 0
+  /// Seconds of the current step spent in a sync (not local work).
+  private var syncSecondsInStep: Double = 0
 
   /// A worker starting from the common initialisation, or from `snapshot` when resuming.
   init(
-    index: Int, strategy: Strategy, environment: WorkerEnvironment, transport: any Transport,
+    index: Int, strategy: Strategy, environment: WorkerEnvironment, transport: any Transport<Strategy>,
     controller: RunController, slots: ComputeSlots, resumingFrom snapshot: WorkerSnapshot?
   ) throws {
     self.index = index
-    self.strategy = strategy
+    self.driver = SyncDriver(strategy)
     self.environment = environment
     self.transport = transport
     self.controller = controller
     self.slots = slots
     let configuration = environment.configuration
     model = try environment.makeModel()
-    optimizer = try SGD(parameters: model.parameters, configuration: configuration.optimizer)
-    if case .sharpnessAwareGradients(let rho) = strategy.exchange {
-      sam = try SAM(base: optimizer, rho: rho)
-    } else {
-      sam = nil
-    }
+    optimizer = try environment.makeOptimizer(model.parameters)
     context = ForwardContext(
       mode: .training, random: RandomGenerator(seed: configuration.seed, stream: WorkerStreams.dropout(index)))
     probeRandom = RandomGenerator(seed: configuration.seed, stream: WorkerStreams.probe(index))
@@ -116,136 +118,101 @@ final class Worker<Strategy: DistributedStrategy> {
 
   // MARK: - Steps
 
-  /// One local step, followed by a sync when it completes a communication period.
-  private func step(trainingSeconds: Double) throws {
-    switch strategy.exchange {
-    case .parameters:
-      try localStep(trainingSeconds: trainingSeconds)
-      if let period = strategy.schedule.period, steps % period == 0 {
-        try syncParameters()
-      }
-    case .gradients, .sharpnessAwareGradients:
-      try dataParallelStep(trainingSeconds: trainingSeconds)
-    }
-  }
-
   private func checkNotAborted() throws {
     if controller.hasFailed { throw RunAbortedError(worker: index) }
   }
 
-  /// One local step: forward, mean cross-entropy, backward, SGD, then the strategy's hook.
-  private func localStep(trainingSeconds: Double) throws {
+  /// One local step: the optimizer's step on the next batch (which syncs first when the strategy
+  /// exchanges gradients), the strategy's after-step hook, then a periodic sync when it is due.
+  private func step(trainingSeconds: Double) throws {
     slots.acquire()
     defer { slots.release() }
     let started = Date()
+    syncSecondsInStep = 0
     setLearningRate(trainingSeconds: trainingSeconds)
-    let batch = try nextBatch()
-    let loss = try forwardBackward(batch)
-    var norms: [Double]?
-    if strategy.scoreSource == .localSteps {
-      let measured = model.tensorGradientNorms()
-      try checkFinite(measured, quantity: "gradient norm")
-      norms = measured
-    }
-    try optimizer.step()
+    currentBatch = try nextBatch()
+    computations = 0
+    _ = try optimizer.step(computing: self)
     optimizer.zeroGradients()
+    currentBatch = nil
     steps += 1
-    try afterStep(loss: loss, norms: norms)
-    localSeconds += Date().timeIntervalSince(started)
-  }
-
-  /// One data-parallel step: local gradient (at the SAM ascent point for DP+SAM), exchange of
-  /// gradients, the same optimizer step on every worker with the averaged gradient.
-  private func dataParallelStep(trainingSeconds: Double) throws {
-    slots.acquire()
-    var holdsSlot = true
-    defer { if holdsSlot { slots.release() } }
-    var started = Date()
-    setLearningRate(trainingSeconds: trainingSeconds)
-    let batch = try nextBatch()
-    let loss = try forwardBackward(batch)
-    var perturbation: SAMPerturbation?
-    if let sam {
-      perturbation = try sam.ascend()
-      _ = try forwardBackward(batch, recordWindow: false)
-    }
-    let contribution = try strategy.contribution(
-      worker: index, vector: model.flatGradients(), measurements: SyncMeasurements(), state: &state)
-    localSeconds += Date().timeIntervalSince(started)
-    slots.release()
-    holdsSlot = false
-
-    let outcome = try exchange(contribution)
-    slots.acquire()
-    holdsSlot = true
-    started = Date()
-    try model.setFlatGradients(outcome.target)
-    if let sam, let perturbation {
-      try sam.descend(from: perturbation)
-    } else {
-      try optimizer.step()
-    }
-    optimizer.zeroGradients()
-    syncs += 1
-    steps += 1
-    distributedSeconds += Date().timeIntervalSince(started)
-    try afterStep(loss: loss, norms: nil)
-  }
-
-  private func afterStep(loss: Double, norms: [Double]?) throws {
     controller.record(
       worker: index, steps: steps, lossSum: windowLossSum, wrong: windowWrong, count: windowCount)
-    let report = LocalStepReport(step: steps, loss: loss, tensorGradientNorms: norms)
-    if strategy.changesParametersBetweenSyncs {
-      var parameters = model.flatParameters()
-      try strategy.afterLocalStep(&parameters, report: report, state: &state)
-      try model.setFlatParameters(parameters)
-    } else {
-      var unused: [Float] = []
-      try strategy.afterLocalStep(&unused, report: report, state: &state)
+    let due = try driver.afterLocalStep(self, state: &state)
+    localSeconds += Date().timeIntervalSince(started) - syncSecondsInStep
+    if due {
+      try sync()
     }
   }
 
-  /// A parameter sync: probe pass if needed, contribution, exchange, pull.
-  private func syncParameters() throws {
-    // Waiting for a compute slot is neither distributed work nor waiting for the center.
-    slots.acquire()
-    var started = Date()
-    var measurements = SyncMeasurements()
-    let contribution: Contribution
+  /// A sync, entered holding a compute slot: the contribution (and any measurement the strategy
+  /// asks for), the exchange without the slot, the strategy's finish.
+  private func sync() throws {
+    let entered = Date()
+    var started = entered
+    let contribution = try driver.contribution(self, state: &state)
+    distributedSeconds += Date().timeIntervalSince(started)
+    slots.release()
+    let exchangeStarted = Date()
+    let reply: SyncReply<Strategy.Outcome>
     do {
-      if strategy.scoreSource == .probeBatch {
-        measurements.probeTensorNorms = try probeNorms()
-      }
-      contribution = try strategy.contribution(
-        worker: index, vector: model.flatParameters(), measurements: measurements, state: &state)
+      reply = try transport.exchange(contribution, round: syncs)
     } catch {
-      slots.release()
+      slots.acquire()
       throw error
     }
-    slots.release()
-    distributedSeconds += Date().timeIntervalSince(started)
-    let outcome = try exchange(contribution)
+    let elapsed = Date().timeIntervalSince(exchangeStarted)
+    distributedSeconds += reply.centerSeconds
+    waitSeconds += max(0, elapsed - reply.centerSeconds)
+    // Waiting for a compute slot is neither distributed work nor waiting for the center.
     slots.acquire()
-    defer { slots.release() }
     started = Date()
-    var parameters = contribution.vector
-    try strategy.pull(&parameters, outcome: outcome, state: &state)
-    try model.setFlatParameters(parameters)
+    try driver.finish(self, outcome: reply.outcome, state: &state)
     syncs += 1
     distributedSeconds += Date().timeIntervalSince(started)
+    syncSecondsInStep += Date().timeIntervalSince(entered)
   }
 
-  /// Sends `contribution` and waits for the outcome; the center's time to form it counts as
-  /// distributed work, the rest of the wait as waiting for the other workers.
-  private func exchange(_ contribution: Contribution) throws -> SyncOutcome {
-    let started = Date()
-    let outcome = try transport.exchange(contribution, round: syncs)
-    let elapsed = Date().timeIntervalSince(started)
-    distributedSeconds += outcome.centerSeconds
-    waitSeconds += max(0, elapsed - outcome.centerSeconds)
-    return outcome
+  // MARK: - GradientComputation
+
+  /// Forward and backward on the step's batch; the first computation of a step is its loss and
+  /// counts in the training window.
+  func computeGradients() throws -> Float {
+    guard let batch = currentBatch else {
+      throw DistributedError.countMismatch("worker \(index): a gradient computation outside a step")
+    }
+    computations += 1
+    let loss = try forwardBackward(batch, recordWindow: computations == 1)
+    if computations == 1 { currentLoss = loss }
+    return Float(loss)
   }
+
+  /// The strategy's hook, and a gradient sync when the schedule says so.
+  func gradientsAreFinal() throws {
+    if try driver.gradientsAreFinal(self, state: &state) {
+      try sync()
+    }
+  }
+
+  // MARK: - WorkerContext
+
+  var worker: Int { index }
+  var layout: ParameterLayout { environment.layout }
+  var step: Int { steps }
+  var loss: Double { currentLoss }
+
+  func parameters() throws -> [Float] { model.flatParameters() }
+  func setParameters(_ parameters: [Float]) throws { try model.setFlatParameters(parameters) }
+  func gradients() throws -> [Float] { model.flatGradients() }
+  func setGradients(_ gradients: [Float]) throws { try model.setFlatGradients(gradients) }
+
+  func gradientNorms() throws -> [Double] {
+    let norms = model.tensorGradientNorms()
+    try checkFinite(norms, quantity: "gradient norm")
+    return norms
+  }
+
+  func probeGradientNorms() throws -> [Double] { try probeNorms() }
 
   // MARK: - Passes
 

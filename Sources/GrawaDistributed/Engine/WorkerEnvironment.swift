@@ -1,5 +1,6 @@
 import GrawaData
 import GrawaNN
+import GrawaOptim
 import GrawaTensor
 
 /// What every worker of a run shares, read-only: the configuration, the data and its transforms,
@@ -18,6 +19,8 @@ struct WorkerEnvironment: Sendable {
   var classes: Int
   /// Compute threads each worker's kernels may use.
   var threadsPerWorker: Int
+  /// Makes a worker's optimizer over its model's parameters.
+  var makeOptimizer: @Sendable ([Parameter]) throws -> any Optimizer
 
   /// Builds the run's model from the common seed: every worker and the evaluator get identical
   /// initial parameters (stream 0 of the run's seed).

@@ -7,13 +7,13 @@ import GrawaTensor
 /// mean_i(x_i)`, with the workers' values from before their pull. The master starts at the common
 /// initial parameters and is the model the run reports as its center.
 public struct EASGD: DistributedStrategy {
-  /// The strategy keeps no per-worker state.
-  public typealias WorkerState = NoState
-
   /// The master (center) variable.
   public struct CenterState: Sendable, Codable, Equatable {
     /// m, the master's flat parameters.
     public var master: [Float]
+
+    /// A state holding `master`.
+    public init(master: [Float]) { self.master = master }
   }
 
   /// tau, local steps between syncs.
@@ -31,7 +31,7 @@ public struct EASGD: DistributedStrategy {
   }
 
   /// `"easgd"`.
-  public var name: String { StrategyKind.easgd.rawValue }
+  public var name: String { "easgd" }
   /// Every tau steps.
   public var schedule: SyncSchedule { .periodic(communicationPeriod: communicationPeriod) }
 
@@ -40,19 +40,35 @@ public struct EASGD: DistributedStrategy {
     CenterState(master: initial)
   }
 
-  /// Workers move `alpha = beta / W` toward the old master; the master moves `beta` toward the
-  /// workers' mean.
-  public func center(
-    from contributions: [Contribution], state: inout CenterState, layout: ParameterLayout
-  ) throws -> SyncOutcome {
-    let workers = contributions.count
-    let equal = [Double](repeating: 1 / Double(workers), count: workers)
-    let mean = try WeightedAverage.combine(contributions.map(\.vector), weights: equal)
+  /// The worker's parameters.
+  public func contribution(_ worker: any WorkerContext, state: inout NoState) throws -> Contribution<NoState> {
+    Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
+  }
+
+  /// The workers' mean.
+  public func combination(
+    of reports: [Contribution<NoState>], state: inout CenterState, layout: ParameterLayout
+  ) throws -> VectorCombination {
+    .mean(of: reports.count)
+  }
+
+  /// The master moves `beta` toward the workers' mean; workers will move `alpha = beta / W` toward
+  /// the old master.
+  public func outcome(
+    of reports: [Contribution<NoState>], combination: VectorCombination, combined: [Float], state: inout CenterState
+  ) throws -> PullOutcome {
     let old = state.master
     var master = old
-    try WeightedAverage.interpolate(&master, toward: mean, fraction: Float(movingRate))
+    try WeightedAverage.interpolate(&master, toward: combined, fraction: Float(movingRate))
     state.master = master
-    return SyncOutcome(target: old, pullFraction: Float(movingRate / Double(workers)))
+    return PullOutcome(target: old, pullFraction: Float(movingRate / Double(reports.count)))
+  }
+
+  /// Moves `alpha` toward the old master.
+  public func finish(_ worker: any WorkerContext, outcome: PullOutcome, state: inout NoState) throws {
+    var parameters = try worker.parameters()
+    try WeightedAverage.interpolate(&parameters, toward: outcome.target, fraction: outcome.pullFraction)
+    try worker.setParameters(parameters)
   }
 
   /// The master.

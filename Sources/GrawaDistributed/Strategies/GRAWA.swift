@@ -29,7 +29,7 @@ public struct GRAWA: GradientWeightedStrategy {
   }
 
   /// `"grawa"`.
-  public var name: String { StrategyKind.grawa.rawValue }
+  public var name: String { "grawa" }
   /// wholeVector.
   public var granularity: NormGranularity { .wholeVector }
 }

@@ -30,6 +30,12 @@ public struct GRAWAWorkerState: Sendable, Codable, Equatable {
   public var proximityTarget: [Float]
   /// Local-M/LGRAWA: the bias-corrected running estimate of per-tensor norms since the last sync.
   public var localNorms: NormMomentum?
+
+  /// A state from its parts.
+  public init(proximityTarget: [Float], localNorms: NormMomentum? = nil) {
+    self.proximityTarget = proximityTarget
+    self.localNorms = localNorms
+  }
 }
 
 /// The GRAWA center's state: the norm momentum and what the last sync produced.
@@ -39,6 +45,39 @@ public struct GRAWACenterState: Sendable, Codable, Equatable {
   public var momentum: NormMomentum?
   /// The weighted center formed at the last sync.
   public var lastCenter: [Float]?
+
+  /// A state from its parts.
+  public init(momentum: NormMomentum? = nil, lastCenter: [Float]? = nil) {
+    self.momentum = momentum
+    self.lastCenter = lastCenter
+  }
+}
+
+/// What a GRAWA worker sends beside its parameters: its gradient-norm score(s).
+public struct GRAWAReport: Sendable, Codable, Equatable {
+  /// One score for a whole-model score, one per tensor for a per-tensor score.
+  public var scores: [Double]
+
+  /// A report of `scores`.
+  public init(scores: [Double]) { self.scores = scores }
+}
+
+/// What every GRAWA worker receives: the weighted center, how far to move toward it, and the
+/// weights that formed it.
+public struct GRAWAOutcome: Sendable, Equatable {
+  /// The weighted center.
+  public var target: [Float]
+  /// c2, the fraction of the way each worker moves toward ``target``.
+  public var pullFraction: Float
+  /// The averaging weights, `weights[worker][tensor]` (one column for whole-model weights).
+  public var weights: [[Double]]
+
+  /// An outcome from its parts.
+  public init(target: [Float], pullFraction: Float, weights: [[Double]]) {
+    self.target = target
+    self.pullFraction = pullFraction
+    self.weights = weights
+  }
 }
 
 /// The GRAWA family (paper section 3): at each sync the center is the average of the workers
@@ -46,12 +85,15 @@ public struct GRAWACenterState: Sendable, Codable, Equatable {
 /// `x_i <- (1 - c2) x_i + c2 * center`; between syncs an optional proximity pull (p2) draws each
 /// worker toward the last center.
 ///
-/// Conforming types say where the norms come from (``DistributedStrategy/scoreSource``: a probe
-/// batch at the sync, or running estimates over the local steps), how they become scores
-/// (``granularity``) and whether scores carry momentum across syncs (``normMomentum``); this
-/// extension implements the rest of ``DistributedStrategy`` once for all of them.
+/// Conforming types say where the norms come from (a probe batch at the sync, or running estimates
+/// over the local steps: ``localNormMomentum``), how they become scores (``granularity``) and
+/// whether scores carry momentum across syncs (``normMomentum``); this extension implements the
+/// rest of ``DistributedStrategy`` once for all of them.
 public protocol GradientWeightedStrategy: DistributedStrategy
-where WorkerState == GRAWAWorkerState, CenterState == GRAWACenterState {
+where
+  WorkerState == GRAWAWorkerState, CenterState == GRAWACenterState, Report == GRAWAReport,
+  Outcome == GRAWAOutcome
+{
   /// tau, local steps between syncs.
   var communicationPeriod: Int { get }
   /// c2, the pull toward the center at a sync.
@@ -70,10 +112,8 @@ where WorkerState == GRAWAWorkerState, CenterState == GRAWACenterState {
 extension GradientWeightedStrategy {
   /// Every tau steps.
   public var schedule: SyncSchedule { .periodic(communicationPeriod: communicationPeriod) }
-  /// A probe batch, or the local steps' gradients for the local variants.
-  public var scoreSource: ScoreSource { localNormMomentum == nil ? .probeBatch : .localSteps }
-  /// True when p2 > 0.
-  public var changesParametersBetweenSyncs: Bool { proximity.isEnabled }
+  /// `weights`: each worker's weight at the last sync (per-tensor weights: the mean over tensors).
+  public var metricNames: [String] { ["weights"] }
 
   /// The proximity target starts at the common initial parameters.
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> GRAWAWorkerState {
@@ -89,55 +129,54 @@ extension GradientWeightedStrategy {
     return GRAWACenterState(momentum: momentum, lastCenter: nil)
   }
 
-  /// Folds the step's per-tensor norms into the running estimate (local variants) and applies the
-  /// proximity pull.
-  public func afterLocalStep(
-    _ parameters: inout [Float], report: LocalStepReport, state: inout GRAWAWorkerState
-  ) throws {
-    if state.localNorms != nil {
-      guard let norms = report.tensorGradientNorms else {
-        throw DistributedError.countMismatch("\(name): the engine did not measure the local step's gradient norms")
-      }
-      _ = state.localNorms?.update(with: norms)
-    }
-    try proximity.apply(&parameters, toward: state.proximityTarget)
+  /// Local variants: folds the step's per-tensor gradient norms (before the update, without
+  /// weight decay) into the running estimate.
+  public func gradientsAreFinal(_ worker: any WorkerContext, state: inout GRAWAWorkerState) throws {
+    guard state.localNorms != nil else { return }
+    let norms = try worker.gradientNorms()
+    _ = state.localNorms?.update(with: norms)
   }
 
-  /// The parameters and the worker's score(s): from the probe batch, or from the running
-  /// estimate, which is then reset (REFERENCE.md section 5.6).
+  /// The proximity pull toward the last center.
+  public func afterLocalStep(_ worker: any WorkerContext, state: inout GRAWAWorkerState) throws {
+    guard proximity.isEnabled else { return }
+    var parameters = try worker.parameters()
+    try proximity.apply(&parameters, toward: state.proximityTarget)
+    try worker.setParameters(parameters)
+  }
+
+  /// The parameters and the worker's score(s): from a probe batch, or from the running estimate,
+  /// which is then reset (REFERENCE.md section 5.6).
   public func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout GRAWAWorkerState
-  ) throws -> Contribution {
+    _ worker: any WorkerContext, state: inout GRAWAWorkerState
+  ) throws -> Contribution<GRAWAReport> {
     let norms: [Double]
     if let local = state.localNorms {
       norms = local.estimates
       state.localNorms?.reset()
     } else {
-      guard let probe = measurements.probeTensorNorms else {
-        throw DistributedError.countMismatch("\(name): the engine did not measure the probe-batch gradient norms")
-      }
-      norms = probe
+      norms = try worker.probeGradientNorms()
     }
-    return Contribution(worker: worker, vector: vector, scores: granularity.scores(from: norms))
+    return Contribution(
+      worker: worker.worker, vector: try worker.parameters(), report: GRAWAReport(scores: granularity.scores(from: norms)))
   }
 
-  /// Inverse-norm weights (after momentum, when on) and the weighted center, whole-model or per
-  /// tensor.
-  public func center(
-    from contributions: [Contribution], state: inout GRAWACenterState, layout: ParameterLayout
-  ) throws -> SyncOutcome {
-    let workers = contributions.count
+  /// Inverse-norm weights (after momentum, when on), whole-model or per tensor.
+  public func combination(
+    of reports: [Contribution<GRAWAReport>], state: inout GRAWACenterState, layout: ParameterLayout
+  ) throws -> VectorCombination {
+    let workers = reports.count
     let perWorker = granularity == .perTensor ? layout.tensorCount : 1
-    for contribution in contributions where contribution.scores.count != perWorker {
+    for contribution in reports where contribution.report.scores.count != perWorker {
       throw DistributedError.countMismatch(
-        "\(name): worker \(contribution.worker) sent \(contribution.scores.count) scores, expected \(perWorker)")
+        "\(name): worker \(contribution.worker) sent \(contribution.report.scores.count) scores, expected \(perWorker)")
     }
-    for contribution in contributions {
-      for score in contribution.scores where !score.isFinite || score < 0 {
+    for contribution in reports {
+      for score in contribution.report.scores where !score.isFinite || score < 0 {
         throw DistributedError.nonFiniteScore(worker: contribution.worker, value: score)
       }
     }
-    var estimates = contributions.flatMap(\.scores)
+    var estimates = reports.flatMap(\.report.scores)
     if state.momentum != nil {
       estimates = state.momentum!.update(with: estimates)
     }
@@ -148,21 +187,34 @@ extension GradientWeightedStrategy {
       let columnWeights = try InverseNormWeights.weights(for: scores)
       for worker in 0..<workers { weights[worker][column] = columnWeights[worker] }
     }
-    let vectors = contributions.map(\.vector)
-    let center =
-      granularity == .perTensor
-      ? try WeightedAverage.combinePerTensor(vectors, weights: weights, layout: layout)
-      : try WeightedAverage.combine(vectors, weights: weights.map { $0[0] })
-    state.lastCenter = center
-    return SyncOutcome(target: center, pullFraction: Float(pullStrength), weights: weights)
+    return .weightedSum(weights: weights)
+  }
+
+  /// The weighted center, kept as the run's weighted center, with c2 and the weights.
+  public func outcome(
+    of reports: [Contribution<GRAWAReport>], combination: VectorCombination, combined: [Float],
+    state: inout GRAWACenterState
+  ) throws -> GRAWAOutcome {
+    guard case .weightedSum(let weights) = combination else {
+      throw DistributedError.countMismatch("\(name): the center was not formed as a weighted sum")
+    }
+    state.lastCenter = combined
+    return GRAWAOutcome(target: combined, pullFraction: Float(pullStrength), weights: weights)
   }
 
   /// Moves toward the center and keeps it as the proximity target.
-  public func pull(_ parameters: inout [Float], outcome: SyncOutcome, state: inout GRAWAWorkerState) throws {
+  public func finish(_ worker: any WorkerContext, outcome: GRAWAOutcome, state: inout GRAWAWorkerState) throws {
+    var parameters = try worker.parameters()
     try WeightedAverage.interpolate(&parameters, toward: outcome.target, fraction: outcome.pullFraction)
+    try worker.setParameters(parameters)
     if proximity.isEnabled {
       state.proximityTarget = outcome.target
     }
+  }
+
+  /// Each worker's weight (per-tensor weights: their mean over tensors).
+  public func metrics(of outcome: GRAWAOutcome) -> [StrategyMetric] {
+    [StrategyMetric("weights", .vector(outcome.weights.map { $0.reduce(0, +) / Double(max($0.count, 1)) }))]
   }
 
   /// The weighted center of the last sync.

@@ -5,24 +5,33 @@ import GrawaTensor
 /// Each worker trains on its own shard from the common initial parameters. The reported center is
 /// the plain average of the workers (REFERENCE.md section 4), which for one worker is that worker.
 public struct Independent: DistributedStrategy {
-  /// The strategy keeps no state.
-  public typealias WorkerState = NoState
-  /// The strategy keeps no state.
-  public typealias CenterState = NoState
-
   /// Independent workers.
   public init() {}
 
   /// `"none"`.
-  public var name: String { StrategyKind.none.rawValue }
+  public var name: String { "none" }
   /// Never.
   public var schedule: SyncSchedule { .never }
 
-  /// The plain average, with no pull.
-  public func center(
-    from contributions: [Contribution], state: inout NoState, layout: ParameterLayout
-  ) throws -> SyncOutcome {
-    let equal = [Double](repeating: 1 / Double(contributions.count), count: contributions.count)
-    return SyncOutcome(target: try WeightedAverage.combine(contributions.map(\.vector), weights: equal), pullFraction: 0)
+  /// The parameters (a sync never happens on the schedule; a user's loop may still force one).
+  public func contribution(_ worker: any WorkerContext, state: inout NoState) throws -> Contribution<NoState> {
+    Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
   }
+
+  /// The plain average.
+  public func combination(
+    of reports: [Contribution<NoState>], state: inout NoState, layout: ParameterLayout
+  ) throws -> VectorCombination {
+    .mean(of: reports.count)
+  }
+
+  /// The plain average, with no pull.
+  public func outcome(
+    of reports: [Contribution<NoState>], combination: VectorCombination, combined: [Float], state: inout NoState
+  ) throws -> PullOutcome {
+    PullOutcome(target: combined, pullFraction: 0)
+  }
+
+  /// Leaves the worker as it is.
+  public func finish(_ worker: any WorkerContext, outcome: PullOutcome, state: inout NoState) throws {}
 }

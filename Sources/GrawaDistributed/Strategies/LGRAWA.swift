@@ -33,7 +33,7 @@ public struct LGRAWA: GradientWeightedStrategy {
   }
 
   /// `"lgrawa"`.
-  public var name: String { StrategyKind.lgrawa.rawValue }
+  public var name: String { "lgrawa" }
   /// perTensor.
   public var granularity: NormGranularity { .perTensor }
 }

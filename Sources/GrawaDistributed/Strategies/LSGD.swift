@@ -7,15 +7,44 @@ import GrawaTensor
 /// worker, the leader included, moves `x_i <- (1 - c2) x_i + c2 * x_leader`. Between syncs, when
 /// p2 > 0, every step ends with the proximity pull toward the last leader (REFERENCE.md 2.3).
 public struct LSGD: DistributedStrategy {
-  /// No center state: the leader is elected afresh at each sync.
-  public typealias CenterState = NoState
-
   /// A worker's loss window and proximity target.
   public struct WorkerState: Sendable, Codable, Equatable {
     /// The last (up to 4) mini-batch losses, oldest first.
     public var recentLosses: [Double]
     /// The last leader's parameters (the common initial parameters before the first sync).
     public var proximityTarget: [Float]
+
+    /// A state from its parts.
+    public init(recentLosses: [Double], proximityTarget: [Float]) {
+      self.recentLosses = recentLosses
+      self.proximityTarget = proximityTarget
+    }
+  }
+
+  /// What a worker sends beside its parameters.
+  public struct Report: Sendable, Codable, Equatable {
+    /// The running loss: the mean of the worker's recent losses (infinity before any step).
+    public var loss: Double
+
+    /// A report of `loss`.
+    public init(loss: Double) { self.loss = loss }
+  }
+
+  /// What every worker receives.
+  public struct Outcome: Sendable, Equatable {
+    /// The leader's parameters.
+    public var target: [Float]
+    /// c2, the fraction of the way each worker moves toward the leader.
+    public var pullFraction: Float
+    /// The leader's index.
+    public var leader: Int
+
+    /// An outcome from its parts.
+    public init(target: [Float], pullFraction: Float, leader: Int) {
+      self.target = target
+      self.pullFraction = pullFraction
+      self.leader = leader
+    }
   }
 
   /// How many recent losses the running loss averages.
@@ -39,11 +68,11 @@ public struct LSGD: DistributedStrategy {
   }
 
   /// `"lsgd"`.
-  public var name: String { StrategyKind.lsgd.rawValue }
+  public var name: String { "lsgd" }
   /// Every tau steps.
   public var schedule: SyncSchedule { .periodic(communicationPeriod: communicationPeriod) }
-  /// True when p2 > 0.
-  public var changesParametersBetweenSyncs: Bool { proximity.isEnabled }
+  /// `leader`: the leader at the last sync.
+  public var metricNames: [String] { ["leader"] }
 
   /// An empty loss window; the proximity target is the common initial parameters.
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> WorkerState {
@@ -51,31 +80,33 @@ public struct LSGD: DistributedStrategy {
   }
 
   /// Records the step's loss and applies the proximity pull.
-  public func afterLocalStep(_ parameters: inout [Float], report: LocalStepReport, state: inout WorkerState) throws {
-    state.recentLosses.append(report.loss)
+  public func afterLocalStep(_ worker: any WorkerContext, state: inout WorkerState) throws {
+    state.recentLosses.append(worker.loss)
     if state.recentLosses.count > LSGD.lossWindow {
       state.recentLosses.removeFirst(state.recentLosses.count - LSGD.lossWindow)
     }
+    guard proximity.isEnabled else { return }
+    var parameters = try worker.parameters()
     try proximity.apply(&parameters, toward: state.proximityTarget)
+    try worker.setParameters(parameters)
   }
 
   /// The parameters and the running loss.
-  public func contribution(
-    worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout WorkerState
-  ) throws -> Contribution {
+  public func contribution(_ worker: any WorkerContext, state: inout WorkerState) throws -> Contribution<Report> {
     let losses = state.recentLosses
     let running = losses.isEmpty ? Double.infinity : losses.reduce(0, +) / Double(losses.count)
-    return Contribution(worker: worker, vector: vector, loss: running)
+    return Contribution(worker: worker.worker, vector: try worker.parameters(), report: Report(loss: running))
   }
 
-  /// Elects the leader (lowest running loss, ties to the lowest index) and pulls toward it.
-  public func center(
-    from contributions: [Contribution], state: inout NoState, layout: ParameterLayout
-  ) throws -> SyncOutcome {
+  /// The leader (lowest running loss, ties to the lowest index).
+  /// - Throws: ``DistributedError/nonFiniteScore(worker:value:)`` for a NaN loss.
+  public func combination(
+    of reports: [Contribution<Report>], state: inout NoState, layout: ParameterLayout
+  ) throws -> VectorCombination {
     var leader = 0
     var best = Double.infinity
-    for (index, contribution) in contributions.enumerated() {
-      let loss = contribution.loss ?? .infinity
+    for (index, contribution) in reports.enumerated() {
+      let loss = contribution.report.loss
       if loss.isNaN {
         throw DistributedError.nonFiniteScore(worker: contribution.worker, value: loss)
       }
@@ -85,16 +116,31 @@ public struct LSGD: DistributedStrategy {
         leader = index
       }
     }
-    return SyncOutcome(
-      target: contributions[leader].vector, pullFraction: Float(pullStrength),
-      leader: contributions[leader].worker)
+    return .select(worker: leader)
+  }
+
+  /// The leader's parameters with c2.
+  public func outcome(
+    of reports: [Contribution<Report>], combination: VectorCombination, combined: [Float], state: inout NoState
+  ) throws -> Outcome {
+    guard case .select(let leader) = combination else {
+      throw DistributedError.countMismatch("lsgd: the center was not formed by selecting a leader")
+    }
+    return Outcome(target: combined, pullFraction: Float(pullStrength), leader: reports[leader].worker)
   }
 
   /// Moves toward the leader and keeps the leader as the proximity target.
-  public func pull(_ parameters: inout [Float], outcome: SyncOutcome, state: inout WorkerState) throws {
+  public func finish(_ worker: any WorkerContext, outcome: Outcome, state: inout WorkerState) throws {
+    var parameters = try worker.parameters()
     try WeightedAverage.interpolate(&parameters, toward: outcome.target, fraction: outcome.pullFraction)
+    try worker.setParameters(parameters)
     if proximity.isEnabled {
       state.proximityTarget = outcome.target
     }
+  }
+
+  /// The leader.
+  public func metrics(of outcome: Outcome) -> [StrategyMetric] {
+    [StrategyMetric("leader", .scalar(Double(outcome.leader)))]
   }
 }

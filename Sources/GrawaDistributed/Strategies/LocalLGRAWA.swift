@@ -33,7 +33,7 @@ public struct LocalLGRAWA: GradientWeightedStrategy {
   }
 
   /// `"local-lgrawa"`.
-  public var name: String { StrategyKind.localLGRAWA.rawValue }
+  public var name: String { "local-lgrawa" }
   /// perTensor.
   public var granularity: NormGranularity { .perTensor }
 }

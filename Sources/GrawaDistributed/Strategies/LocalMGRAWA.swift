@@ -33,7 +33,7 @@ public struct LocalMGRAWA: GradientWeightedStrategy {
   }
 
   /// `"local-mgrawa"`.
-  public var name: String { StrategyKind.localMGRAWA.rawValue }
+  public var name: String { "local-mgrawa" }
   /// sumOfTensorNorms.
   public var granularity: NormGranularity { .sumOfTensorNorms }
 }

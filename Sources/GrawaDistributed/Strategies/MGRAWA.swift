@@ -33,7 +33,7 @@ public struct MGRAWA: GradientWeightedStrategy {
   }
 
   /// `"mgrawa"`.
-  public var name: String { StrategyKind.mgrawa.rawValue }
+  public var name: String { "mgrawa" }
   /// sumOfTensorNorms.
   public var granularity: NormGranularity { .sumOfTensorNorms }
 }

@@ -2,9 +2,9 @@
 public enum StrategyKind: String, Sendable, Codable, CaseIterable {
   /// Independent workers, no communication (``Independent``).
   case none
-  /// Synchronous data parallelism with SGD (``DataParallelSGD``).
+  /// Synchronous data parallelism with SGD (``DataParallel``).
   case dataParallelSGD = "dp-sgd"
-  /// Synchronous data parallelism with SAM (``DataParallelSAM``).
+  /// Synchronous data parallelism with a SAM optimizer (``DataParallel``).
   case dataParallelSAM = "dp-sam"
   /// Elastic averaging SGD (``EASGD``).
   case easgd
@@ -71,7 +71,12 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable {
     }
   }
 
-  /// The strategy with `settings`.
+  /// Whether the strategy's workers train with a ``GrawaOptim/SAM`` optimizer around SGD (DP+SAM,
+  /// radius ``StrategySettings/samRho``) instead of SGD.
+  public var usesSAM: Bool { self == .dataParallelSAM }
+
+  /// The strategy with `settings` (DP+SAM is ``DataParallel``; its SAM is the workers' optimizer,
+  /// see ``usesSAM``).
   /// - Throws: ``ConfigurationError`` when a setting is out of range.
   public func make(_ settings: StrategySettings) throws -> any DistributedStrategy {
     try settings.validate(for: self)
@@ -80,8 +85,8 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable {
     let p2 = settings.proximityStrength
     return switch self {
     case .none: Independent()
-    case .dataParallelSGD: DataParallelSGD()
-    case .dataParallelSAM: DataParallelSAM(rho: Float(settings.samRho))
+    case .dataParallelSGD: DataParallel(name: rawValue)
+    case .dataParallelSAM: DataParallel(name: rawValue)
     case .easgd: EASGD(communicationPeriod: tau, movingRate: c2)
     case .lsgd: LSGD(communicationPeriod: tau, pullStrength: c2, proximityStrength: p2)
     case .grawa: GRAWA(communicationPeriod: tau, pullStrength: c2, proximityStrength: p2)

@@ -46,11 +46,13 @@ public struct ToySimulation: Sendable {
     self.seed = seed
   }
 
-  /// Runs `strategy` from `starts` (one point per worker). The probe gradient of the GRAWA
-  /// family is the exact gradient at the sync; Local-M/LGRAWA see each step's noisy gradient.
+  /// Runs `strategy` from `starts` (one point per worker) through the ``SyncDriver``, as the
+  /// engine does. The probe gradient of the GRAWA family is the exact gradient at the sync;
+  /// Local-M/LGRAWA see each step's noisy gradient; a data-parallel strategy averages the noisy
+  /// gradients before every update.
   /// - Throws: the strategy's errors (a non-finite score, mismatched sizes).
   public func run<Strategy: DistributedStrategy>(_ strategy: Strategy, from starts: [[Double]]) throws -> Result {
-    let workers = starts.count
+    let workerCount = starts.count
     guard let dimension = starts.first?.count, dimension > 0 else {
       throw DistributedError.countMismatch("toy simulation: no workers or empty start points")
     }
@@ -58,50 +60,96 @@ public struct ToySimulation: Sendable {
       names: (0..<dimension).map { "x\($0 + 1)" }, shapes: Array(repeating: [1], count: dimension))
     // All workers of a real run start from one point; here each starts at its own corner, and
     // the strategy's initial targets (EASGD's master, the proximity target) are their mean.
-    let mean = (0..<dimension).map { d in starts.reduce(0) { $0 + $1[d] } / Double(workers) }
+    let mean = (0..<dimension).map { d in starts.reduce(0) { $0 + $1[d] } / Double(workerCount) }
     let initial = mean.map { Float($0) }
-    var centerState = strategy.makeCenterState(initial: initial, layout: layout, workerCount: workers)
-    var states = (0..<workers).map { strategy.makeWorkerState(worker: $0, initial: initial, layout: layout) }
-    var positions = starts
-    var trajectories = starts.map { [$0] }
-    var noise = (0..<workers).map { RandomGenerator(seed: seed, stream: UInt64($0)) }
-    let period = strategy.schedule.period
-    var syncs = 0
-    for step in 1...max(steps, 1) where steps > 0 {
-      for worker in 0..<workers {
-        let (value, exact) = function(positions[worker])
-        let gradient = exact.map { $0 + gradientNoise * noise[worker].nextNormal() }
-        positions[worker] = project(zip(positions[worker], gradient).map { $0 - learningRate * $1 })
-        var vector = positions[worker].map { Float($0) }
-        let report = LocalStepReport(step: step, loss: value, tensorGradientNorms: gradient.map { abs($0) })
-        try strategy.afterLocalStep(&vector, report: report, state: &states[worker])
-        if strategy.changesParametersBetweenSyncs {
-          positions[worker] = project(vector.map { Double($0) })
-        }
-        trajectories[worker].append(positions[worker])
-      }
-      guard let period, strategy.exchange == .parameters, step % period == 0 else { continue }
-      var contributions: [Contribution] = []
-      for worker in 0..<workers {
-        let probe = function(positions[worker]).gradient.map { abs($0) }
-        contributions.append(
-          try strategy.contribution(
-            worker: worker, vector: positions[worker].map { Float($0) },
-            measurements: SyncMeasurements(probeTensorNorms: probe), state: &states[worker]))
-      }
-      let outcome = try strategy.center(from: contributions, state: &centerState, layout: layout)
-      for worker in 0..<workers {
-        var vector = contributions[worker].vector
-        try strategy.pull(&vector, outcome: outcome, state: &states[worker])
-        positions[worker] = project(vector.map { Double($0) })
-        trajectories[worker].append(positions[worker])
-      }
-      syncs += 1
+    let driver = SyncDriver(strategy)
+    var centerState = strategy.makeCenterState(initial: initial, layout: layout, workerCount: workerCount)
+    var states = (0..<workerCount).map { strategy.makeWorkerState(worker: $0, initial: initial, layout: layout) }
+    let workers = starts.enumerated().map { index, start in
+      ToyWorker(index: index, layout: layout, position: start, function: function, project: project)
     }
-    let average = (0..<dimension).map { d in positions.reduce(0) { $0 + $1[d] } / Double(workers) }
+    var trajectories = starts.map { [$0] }
+    var noise = (0..<workerCount).map { RandomGenerator(seed: seed, stream: UInt64($0)) }
+    var syncs = 0
+    for _ in 0..<max(steps, 0) {
+      // Gradients of every worker; a gradient sync when the schedule syncs at every step.
+      var gradientSyncDue = false
+      for worker in workers {
+        let (value, exact) = function(worker.position)
+        worker.loss = value
+        worker.gradient = exact.map { $0 + gradientNoise * noise[worker.worker].nextNormal() }
+        gradientSyncDue = try driver.gradientsAreFinal(worker, state: &states[worker.worker]) || gradientSyncDue
+      }
+      if gradientSyncDue {
+        try driver.round(workers, states: &states, center: &centerState, layout: layout)
+        syncs += 1
+      }
+      // Updates, the strategies' after-step hooks, and a periodic sync when it is due.
+      var periodicSyncDue = false
+      for worker in workers {
+        worker.position = project(zip(worker.position, worker.gradient).map { $0 - learningRate * $1 })
+        worker.step += 1
+        periodicSyncDue = try driver.afterLocalStep(worker, state: &states[worker.worker]) || periodicSyncDue
+        trajectories[worker.worker].append(worker.position)
+      }
+      if periodicSyncDue {
+        try driver.round(workers, states: &states, center: &centerState, layout: layout)
+        for worker in workers { trajectories[worker.worker].append(worker.position) }
+        syncs += 1
+      }
+    }
+    let average = (0..<dimension).map { d in workers.reduce(0) { $0 + $1.position[d] } / Double(workerCount) }
     let reported = strategy.reportedCenter(state: centerState).map { $0.map { Double($0) } } ?? average
     return Result(
       trajectories: trajectories, center: reported,
       weightedCenter: strategy.weightedCenter(state: centerState).map { $0.map { Double($0) } }, syncs: syncs)
   }
+}
+
+/// One worker of the toy: a point, its last gradient, and the measurements a strategy may ask for.
+final class ToyWorker: WorkerContext {
+  let worker: Int
+  let layout: ParameterLayout
+  var step = 0
+  var loss: Double = .nan
+  var position: [Double]
+  var gradient: [Double] = []
+  let function: @Sendable ([Double]) -> (value: Double, gradient: [Double])
+  let project: @Sendable ([Double]) -> [Double]
+
+  init(
+    index: Int, layout: ParameterLayout, position: [Double],
+    function: @escaping @Sendable ([Double]) -> (value: Double, gradient: [Double]),
+    project: @escaping @Sendable ([Double]) -> [Double]
+  ) {
+    self.worker = index
+    self.layout = layout
+    self.position = position
+    self.function = function
+    self.project = project
+  }
+
+  func parameters() throws -> [Float] { position.map { Float($0) } }
+
+  func setParameters(_ parameters: [Float]) throws {
+    guard parameters.count == position.count else {
+      throw DistributedError.lengthMismatch(expected: position.count, got: parameters.count, worker: worker)
+    }
+    position = project(parameters.map { Double($0) })
+  }
+
+  func gradients() throws -> [Float] { gradient.map { Float($0) } }
+
+  func setGradients(_ gradients: [Float]) throws {
+    guard gradients.count == position.count else {
+      throw DistributedError.lengthMismatch(expected: position.count, got: gradients.count, worker: worker)
+    }
+    gradient = gradients.map { Double($0) }
+  }
+
+  /// Each coordinate is one tensor: its norm is the absolute value of its gradient.
+  func gradientNorms() throws -> [Double] { gradient.map { abs($0) } }
+
+  /// The exact gradient at the current point.
+  func probeGradientNorms() throws -> [Double] { function(position).gradient.map { abs($0) } }
 }

@@ -22,17 +22,30 @@ public final class DistributedTrainer {
   let environment: WorkerEnvironment
   let strategy: any DistributedStrategy
 
-  /// Loads the data and prepares a run of `configuration` with its built-in strategy.
+  /// Loads the data and prepares a run of `configuration` with its built-in strategy (and, for
+  /// DP+SAM, a SAM optimizer around SGD).
   /// - Throws: ``ConfigurationError``, or a data or model error naming the file.
   public convenience init(configuration: TrainingConfiguration) throws {
     try configuration.validate()
-    try self.init(configuration: configuration, strategy: try configuration.strategy.make(configuration.strategySettings))
+    let settings = configuration.strategySettings
+    let optimizer = configuration.optimizer
+    let sam = configuration.strategy.usesSAM
+    try self.init(
+      configuration: configuration, strategy: try configuration.strategy.make(settings),
+      makeOptimizer: { parameters in
+        let sgd = try SGD(parameters: parameters, configuration: optimizer)
+        return sam ? try SAM(base: sgd, rho: Float(settings.samRho)) : sgd
+      })
   }
 
   /// Prepares a run of `configuration` with a custom `strategy` (the configuration's strategy
-  /// fields are then only recorded, not used).
+  /// fields are then only recorded, not used) and the workers' optimizer made by `makeOptimizer`
+  /// (default: SGD with the configuration's settings).
   /// - Throws: ``ConfigurationError``, or a data or model error naming the file.
-  public init(configuration: TrainingConfiguration, strategy: any DistributedStrategy) throws {
+  public init(
+    configuration: TrainingConfiguration, strategy: any DistributedStrategy,
+    makeOptimizer: (@Sendable ([Parameter]) throws -> any Optimizer)? = nil
+  ) throws {
     try configuration.validate()
     self.configuration = configuration
     self.strategy = strategy
@@ -54,16 +67,6 @@ public final class DistributedTrainer {
         "each of the \(configuration.workers) workers gets \(sampler.shardSize) training images, fewer than one "
           + "batch (\(configuration.batchSize)): use more data, fewer workers or a smaller --batch-size")
     }
-    switch strategy.exchange {
-    case .gradients, .sharpnessAwareGradients:
-      guard strategy.schedule == .everyStep else {
-        throw ConfigurationError("strategy \(strategy.name): gradient exchanges must use the every-step schedule")
-      }
-    case .parameters:
-      if strategy.schedule == .everyStep {
-        throw ConfigurationError("strategy \(strategy.name): a parameter exchange needs a periodic schedule")
-      }
-    }
     let cores = configuration.threads > 0 ? configuration.threads : ComputeThreads.available
     var probe = RandomGenerator(seed: configuration.seed, stream: 0)
     let model = try configuration.model.make(
@@ -72,7 +75,10 @@ public final class DistributedTrainer {
       configuration: configuration, train: train, recipe: recipe, sampler: sampler, stepsPerEpoch: stepsPerEpoch,
       layout: try model.parameterLayout(), bufferCount: model.bufferCount, inputChannels: input.channels,
       inputSize: input.height, classes: train.classCount,
-      threadsPerWorker: max(1, cores / configuration.workers))
+      threadsPerWorker: max(1, cores / configuration.workers),
+      makeOptimizer: makeOptimizer ?? { [optimizer = configuration.optimizer] parameters in
+        try SGD(parameters: parameters, configuration: optimizer)
+      })
   }
 
   /// Local steps in one pass over a worker's shard.
@@ -83,6 +89,8 @@ public final class DistributedTrainer {
   public var bufferCount: Int { environment.bufferCount }
   /// The strategy's name.
   public var strategyName: String { strategy.name }
+  /// The metrics the strategy publishes into the rows (give them to ``RunLog`` as CSV columns).
+  public var metricNames: [String] { strategy.metricNames }
 
   /// Runs to the end of the budget (or until interrupted).
   /// - Parameters:
@@ -228,7 +236,7 @@ public final class DistributedTrainer {
           }
           evaluations += 1
           let row = metricsRow(
-            snapshots: snapshots, decision: decision, syncs: centerInfo.syncCount, outcome: centerInfo.lastOutcome,
+            snapshots: snapshots, decision: decision, syncs: centerInfo.syncCount, metrics: centerInfo.lastMetrics,
             test: lastTest, weighted: lastWeighted, wallSeconds: earlierWall + Date().timeIntervalSince(wallStart))
           try log?.append(row)
           lastRow = row
@@ -278,7 +286,7 @@ public final class DistributedTrainer {
   }
 
   private func metricsRow(
-    snapshots: [WorkerSnapshot], decision: BoundaryDecision, syncs: Int, outcome: SyncOutcome?,
+    snapshots: [WorkerSnapshot], decision: BoundaryDecision, syncs: Int, metrics: [StrategyMetric],
     test: EvaluationResult, weighted: EvaluationResult?, wallSeconds: Double
   ) -> MetricsRow {
     let count = snapshots.reduce(0) { $0 + $1.windowCount }
@@ -292,16 +300,12 @@ public final class DistributedTrainer {
       at: TrainingProgress(
         epoch: Double(steps) / Double(environment.stepsPerEpoch), step: steps,
         elapsedSeconds: decision.trainingSeconds))
-    let weights = outcome.flatMap { outcome -> [Double]? in
-      outcome.weights.isEmpty ? nil : outcome.weights.map { $0.reduce(0, +) / Double(max($0.count, 1)) }
-    }
     return MetricsRow(
       seconds: wallSeconds, trainingSeconds: decision.trainingSeconds,
       epoch: Double(steps) / Double(environment.stepsPerEpoch), step: steps, syncs: syncs,
       learningRate: Double(String(learningRate)) ?? Double(learningRate), trainLoss: count > 0 ? lossSum / Double(count) : nil,
       trainError: count > 0 ? Double(wrong) / Double(count) : nil, testLoss: test.loss, testError: test.error,
-      weightedTestLoss: weighted?.loss, weightedTestError: weighted?.error, weights: weights,
-      leader: outcome?.leader,
+      weightedTestLoss: weighted?.loss, weightedTestError: weighted?.error, strategyMetrics: metrics,
       localSeconds: snapshots.reduce(0) { $0 + $1.localSeconds } / workers,
       distributedSeconds: snapshots.reduce(0) { $0 + $1.distributedSeconds } / workers,
       waitSeconds: snapshots.reduce(0) { $0 + $1.waitSeconds } / workers)

@@ -71,8 +71,7 @@ final class DistributedTrainerTests: XCTestCase {
     [
       "\(row.epoch)", "\(row.step)", "\(row.syncs)", "\(row.learningRate)", "\(String(describing: row.trainLoss))",
       "\(String(describing: row.trainError))", "\(row.testLoss)", "\(row.testError)",
-      "\(String(describing: row.weightedTestLoss))", "\(String(describing: row.weights))",
-      "\(String(describing: row.leader))",
+      "\(String(describing: row.weightedTestLoss))", "\(row.strategyMetrics)",
     ]
   }
 
@@ -115,14 +114,14 @@ final class DistributedTrainerTests: XCTestCase {
     let second = try run(configuration(.lgrawa, workers: 8, steps: 8, period: 2, threads: 2))
     assertSameRun(first, second, "eight workers")
     XCTAssertEqual(first.summary.syncs, 4)
-    XCTAssertEqual(first.rows.last?.weights?.count, 8)
+    XCTAssertEqual(first.rows.last?.metric("weights")?.values.count, 8)
   }
 
   func testSyncCounts_followTheSchedule() throws {
     let lsgd = try run(configuration(.lsgd, steps: 8, period: 2))
     XCTAssertEqual(lsgd.summary.syncs, 4)
     XCTAssertEqual(lsgd.summary.steps, 8)
-    XCTAssertNotNil(lsgd.rows.last?.leader)
+    XCTAssertNotNil(lsgd.rows.last?.metric("leader"))
     let dp = try run(configuration(.dataParallelSGD, steps: 8))
     XCTAssertEqual(dp.summary.syncs, 8)
     let none = try run(configuration(.none, workers: 2, steps: 8))
@@ -130,7 +129,7 @@ final class DistributedTrainerTests: XCTestCase {
     XCTAssertNotEqual(none.state.workers[0].parameters, none.state.workers[1].parameters)
     let lgrawa = try run(configuration(.lgrawa, workers: 3, steps: 8, period: 4))
     XCTAssertEqual(lgrawa.summary.syncs, 2)
-    let weights = try XCTUnwrap(lgrawa.rows.last?.weights)
+    let weights = try XCTUnwrap(lgrawa.rows.last?.metric("weights")?.values)
     XCTAssertEqual(weights.count, 3)
     XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-9)
     XCTAssertNotNil(lgrawa.summary.finalWeightedTest)
@@ -241,15 +240,24 @@ private struct FailingStrategy: DistributedStrategy {
   var schedule: SyncSchedule { .periodic(communicationPeriod: 2) }
 
   func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> Int { 0 }
-  func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }
 
-  func contribution(worker: Int, vector: [Float], measurements: SyncMeasurements, state: inout Int) throws -> Contribution {
+  func contribution(_ worker: any WorkerContext, state: inout Int) throws -> Contribution<NoState> {
     defer { state += 1 }
-    if worker == failingWorker, state == atSync { throw Failure(worker: worker) }
-    return Contribution(worker: worker, vector: vector)
+    if worker.worker == failingWorker, state == atSync { throw Failure(worker: worker.worker) }
+    return Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
   }
 
-  func center(from contributions: [Contribution], state: inout NoState, layout: ParameterLayout) throws -> SyncOutcome {
-    SyncOutcome(target: contributions[0].vector, pullFraction: 0)
+  func combination(
+    of reports: [Contribution<NoState>], state: inout NoState, layout: ParameterLayout
+  ) throws -> VectorCombination {
+    .select(worker: 0)
   }
+
+  func outcome(
+    of reports: [Contribution<NoState>], combination: VectorCombination, combined: [Float], state: inout NoState
+  ) throws -> [Float] {
+    combined
+  }
+
+  func finish(_ worker: any WorkerContext, outcome: [Float], state: inout Int) throws {}
 }

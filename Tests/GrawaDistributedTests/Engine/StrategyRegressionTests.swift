@@ -89,8 +89,8 @@ final class StrategyRegressionTests: XCTestCase {
         "\(row.epoch)", "\(row.step)", "\(row.syncs)", "\(row.learningRate)",
         "\(String(describing: row.trainLoss))", "\(String(describing: row.trainError))", "\(row.testLoss)",
         "\(row.testError)", "\(String(describing: row.weightedTestLoss))",
-        "\(String(describing: row.weightedTestError))", "\(String(describing: row.weights))",
-        "\(String(describing: row.leader))",
+        "\(String(describing: row.weightedTestError))", "\(String(describing: row.metric("weights")?.values))",
+        "\(String(describing: row.metric("leader").map { Int($0.values[0]) }))",
       ]
       metrics.add(Array(fields.joined(separator: "|").utf8))
     }

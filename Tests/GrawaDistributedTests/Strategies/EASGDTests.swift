@@ -20,9 +20,6 @@ final class EASGDTests: XCTestCase {
     let easgd = EASGD(communicationPeriod: 4, movingRate: 0.1)
     XCTAssertEqual(easgd.name, "easgd")
     XCTAssertEqual(easgd.schedule, .periodic(communicationPeriod: 4))
-    XCTAssertEqual(easgd.exchange, .parameters)
-    XCTAssertEqual(easgd.scoreSource, .none)
-    XCTAssertFalse(easgd.changesParametersBetweenSyncs)
   }
 
   func testCenter_usesPrePullWorkerValuesForMaster() throws {
@@ -104,10 +101,12 @@ final class EASGDTests: XCTestCase {
   }
 
   func testAfterLocalStep_leavesParametersAlone() throws {
-    let easgd = EASGD(communicationPeriod: 4, movingRate: 0.1)
-    var state = NoState()
-    var x: [Float] = [3, 2, 7]
-    try easgd.afterLocalStep(&x, report: LocalStepReport(step: 1, loss: 2), state: &state)
-    XCTAssertEqual(x, [3, 2, 7])
+    var run = StrategyHarness(
+      EASGD(communicationPeriod: 4, movingRate: 0.1), initial: [0, 0, 0], layout: try twoTensorLayout(),
+      workerCount: 1)
+    XCTAssertFalse(try run.localStep(worker: 0, movedTo: [3, 2, 7], report: LocalStepReport(step: 1, loss: 2)))
+    XCTAssertEqual(run.workers[0], [3, 2, 7])
+    XCTAssertEqual(run.contexts[0].parameterWrites, 0)
+    XCTAssertTrue(try run.localStep(worker: 0, report: LocalStepReport(step: 4, loss: 2)), "tau 4: a sync is due")
   }
 }

@@ -13,8 +13,6 @@ final class GRAWATests: XCTestCase {
     let grawa = GRAWA()
     XCTAssertEqual(grawa.name, "grawa")
     XCTAssertEqual(grawa.schedule, .periodic(communicationPeriod: 32))
-    XCTAssertEqual(grawa.exchange, .parameters)
-    XCTAssertEqual(grawa.scoreSource, .probeBatch)
     XCTAssertEqual(grawa.pullStrength, 0.5)
     XCTAssertEqual(grawa.proximity.strength, 0.01)
     XCTAssertEqual(grawa.normMomentum, 0)
@@ -34,7 +32,7 @@ final class GRAWATests: XCTestCase {
       layout: try twoTensorLayout(), workerCount: 2)
     run.workers = [[3, 0, 6], [0, 3, -3]]
     let (contributions, outcome) = try run.sync(probeNorms: [[3, 4], [0, 10]])
-    XCTAssertEqual(contributions.map(\.scores), [[5], [10]])
+    XCTAssertEqual(contributions.map(\.report.scores), [[5], [10]])
     XCTAssertEqual(outcome.weights.count, 2)
     XCTAssertEqual(outcome.weights[0][0], 2.0 / 3, accuracy: 1e-15)
     XCTAssertEqual(outcome.weights[1][0], 1.0 / 3, accuracy: 1e-15)
@@ -92,16 +90,20 @@ final class GRAWATests: XCTestCase {
     }
   }
 
-  func testMissingProbeNorms_throws() throws {
-    let grawa = GRAWA(communicationPeriod: 1, pullStrength: 0.5, proximityStrength: 0)
-    var state = grawa.makeWorkerState(worker: 0, initial: [0, 0, 0], layout: try twoTensorLayout())
-    XCTAssertThrowsError(
-      try grawa.contribution(worker: 0, vector: [0, 0, 0], measurements: SyncMeasurements(), state: &state)
-    ) { error in
-      guard case .countMismatch = error as? DistributedError else {
-        return XCTFail("unexpected error \(error)")
+  func testSync_asksEveryWorkerForOneProbeBatch_andStepsForNone() throws {
+    // Local steps carry no gradient norms: the probe-batch variant never asks for them (the
+    // harness would throw), and at the sync it asks each worker for exactly one probe batch.
+    var run = StrategyHarness(
+      GRAWA(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0), initial: [0, 0, 0],
+      layout: try twoTensorLayout(), workerCount: 2)
+    for step in 1...2 {
+      for worker in 0..<2 {
+        try run.localStep(worker: worker, report: LocalStepReport(step: step, loss: 1))
       }
     }
+    XCTAssertEqual(run.contexts.map(\.probeRequests), [0, 0])
+    try run.sync(probeNorms: [[3, 4], [6, 8]])
+    XCTAssertEqual(run.contexts.map(\.probeRequests), [1, 1])
   }
 
   func testProximity_pullsTowardInitialParametersThenTowardLastCenter() throws {
@@ -117,7 +119,6 @@ final class GRAWATests: XCTestCase {
     //   worker 0: optimizer -> [8, 2, 4]; 0.75 * [8, 2, 4] + 0.25 * [4, 3.5, 4.5]
     //             = [6 + 1, 1.5 + 0.875, 3 + 1.125] = [7, 2.375, 4.125]   (toward the init: [7, 3.5, 3])
     let grawa = GRAWA(communicationPeriod: 1, pullStrength: 0.5, proximityStrength: 0.25)
-    XCTAssertTrue(grawa.changesParametersBetweenSyncs)
     var run = StrategyHarness(grawa, initial: [4, 8, 0], layout: try twoTensorLayout(), workerCount: 2)
     try run.localStep(worker: 0, movedTo: [8, 0, 4], report: LocalStepReport(step: 1, loss: 1))
     try run.localStep(worker: 1, movedTo: [0, 4, 8], report: LocalStepReport(step: 1, loss: 1))
@@ -132,11 +133,11 @@ final class GRAWATests: XCTestCase {
   }
 
   func testZeroProximity_leavesParametersAloneBetweenSyncs() throws {
-    let grawa = GRAWA(communicationPeriod: 4, pullStrength: 0.5, proximityStrength: 0)
-    XCTAssertFalse(grawa.changesParametersBetweenSyncs)
-    var state = grawa.makeWorkerState(worker: 0, initial: [4, 8, 0], layout: try twoTensorLayout())
-    var x: [Float] = [8, 0, 4]
-    try grawa.afterLocalStep(&x, report: LocalStepReport(step: 1, loss: 1), state: &state)
-    XCTAssertEqual(x, [8, 0, 4])
+    var run = StrategyHarness(
+      GRAWA(communicationPeriod: 4, pullStrength: 0.5, proximityStrength: 0), initial: [4, 8, 0],
+      layout: try twoTensorLayout(), workerCount: 1)
+    try run.localStep(worker: 0, movedTo: [8, 0, 4], report: LocalStepReport(step: 1, loss: 1))
+    XCTAssertEqual(run.workers[0], [8, 0, 4])
+    XCTAssertEqual(run.contexts[0].parameterWrites, 0, "no pull, so the parameters are not even rewritten")
   }
 }

@@ -11,8 +11,6 @@ final class IndependentTests: XCTestCase {
     XCTAssertEqual(independent.name, "none")
     XCTAssertEqual(independent.schedule, .never)
     XCTAssertNil(independent.schedule.period, "no syncs, so no period")
-    XCTAssertEqual(independent.scoreSource, .none)
-    XCTAssertFalse(independent.changesParametersBetweenSyncs)
   }
 
   func testSyncSchedule_periods() {
@@ -34,9 +32,9 @@ final class IndependentTests: XCTestCase {
   }
 
   func testAfterLocalStep_leavesParametersAlone() throws {
-    var state = NoState()
-    var x: [Float] = [1, 2, 3]
-    try Independent().afterLocalStep(&x, report: LocalStepReport(step: 1, loss: 1), state: &state)
-    XCTAssertEqual(x, [1, 2, 3])
+    var run = StrategyHarness(Independent(), initial: [0, 0, 0], layout: try twoTensorLayout(), workerCount: 1)
+    XCTAssertFalse(try run.localStep(worker: 0, movedTo: [1, 2, 3], report: LocalStepReport(step: 1, loss: 1)))
+    XCTAssertEqual(run.workers[0], [1, 2, 3])
+    XCTAssertEqual(run.contexts[0].parameterWrites, 0)
   }
 }

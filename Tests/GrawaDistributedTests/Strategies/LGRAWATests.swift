@@ -12,7 +12,6 @@ final class LGRAWATests: XCTestCase {
     let lgrawa = LGRAWA()
     XCTAssertEqual(lgrawa.name, "lgrawa")
     XCTAssertEqual(lgrawa.schedule, .periodic(communicationPeriod: 32))
-    XCTAssertEqual(lgrawa.scoreSource, .probeBatch)
     XCTAssertEqual(lgrawa.granularity, .perTensor)
     XCTAssertEqual(lgrawa.normMomentum, 0.43046721)
   }
@@ -30,7 +29,7 @@ final class LGRAWATests: XCTestCase {
       initial: [0, 0, 0], layout: try twoTensorLayout(), workerCount: 2)
     run.workers = [[4, 8, 5], [8, 4, 10]]
     let (contributions, outcome) = try run.sync(probeNorms: [[1, 4], [3, 1]])
-    XCTAssertEqual(contributions.map(\.scores), [[1, 4], [3, 1]])
+    XCTAssertEqual(contributions.map(\.report.scores), [[1, 4], [3, 1]])
     XCTAssertEqual(outcome.weights.count, 2)
     XCTAssertEqual(outcome.weights[0][0], 0.75, accuracy: 1e-15)
     XCTAssertEqual(outcome.weights[1][0], 0.25, accuracy: 1e-15)
@@ -110,10 +109,10 @@ final class LGRAWATests: XCTestCase {
     let layout = try twoTensorLayout()
     var state = lgrawa.makeCenterState(initial: [0, 0, 0], layout: layout, workerCount: 2)
     let contributions = [
-      Contribution(worker: 0, vector: [0, 0, 0], scores: [1, 1]),
-      Contribution(worker: 1, vector: [0, 0, 0], scores: [1]),
+      Contribution(worker: 0, vector: [0, 0, 0], report: GRAWAReport(scores: [1, 1])),
+      Contribution(worker: 1, vector: [0, 0, 0], report: GRAWAReport(scores: [1])),
     ]
-    XCTAssertThrowsError(try lgrawa.center(from: contributions, state: &state, layout: layout)) { error in
+    XCTAssertThrowsError(try SyncDriver(lgrawa).center(contributions, state: &state, layout: layout)) { error in
       guard case .countMismatch(let message) = error as? DistributedError else {
         return XCTFail("unexpected error \(error)")
       }

@@ -13,8 +13,6 @@ final class LSGDTests: XCTestCase {
     let lsgd = LSGD(communicationPeriod: 4, pullStrength: 0.1, proximityStrength: 0.1)
     XCTAssertEqual(lsgd.name, "lsgd")
     XCTAssertEqual(lsgd.schedule, .periodic(communicationPeriod: 4))
-    XCTAssertEqual(lsgd.exchange, .parameters)
-    XCTAssertEqual(lsgd.scoreSource, .none)
     XCTAssertEqual(LSGD.lossWindow, 4)
   }
 
@@ -34,7 +32,7 @@ final class LSGDTests: XCTestCase {
     XCTAssertEqual(run.workerStates[0].recentLosses, [1, 1, 1, 1])
     run.workers = [[2, 4, 6], [6, 0, 2]]
     let (contributions, outcome) = try run.sync()
-    XCTAssertEqual(contributions.map(\.loss), [1, 2])
+    XCTAssertEqual(contributions.map(\.report.loss), [1, 2])
     XCTAssertEqual(outcome.leader, 0)
     XCTAssertEqual(outcome.target, [2, 4, 6])
     XCTAssertEqual(outcome.pullFraction, 0.25)
@@ -58,7 +56,7 @@ final class LSGDTests: XCTestCase {
     }
     run.workers = [[8, 0, 4], [0, 4, 8], [4, 4, 4]]
     let (contributions, outcome) = try run.sync()
-    XCTAssertEqual(contributions.map(\.loss), [3, 1, 1])
+    XCTAssertEqual(contributions.map(\.report.loss), [3, 1, 1])
     XCTAssertEqual(outcome.leader, 1)
     XCTAssertEqual(outcome.target, [0, 4, 8])
   }
@@ -115,7 +113,6 @@ final class LSGDTests: XCTestCase {
     //             = [6.25, 3.5, 6.75]   (toward the initial parameters it would be [7, 5, 6])
     //   worker 1: optimizer -> [1, 2, 7]; 0.75 * [1, 2, 7] + 0.25 * [1, 2, 3] = [1, 2, 5.25 + 0.75] = [1, 2, 6]
     let lsgd = LSGD(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0.5)
-    XCTAssertTrue(lsgd.changesParametersBetweenSyncs)
     var run = StrategyHarness(lsgd, initial: [4, 8, 0], layout: try twoTensorLayout(), workerCount: 2)
     try run.localStep(worker: 0, movedTo: [8, 0, 4], report: LocalStepReport(step: 1, loss: 1))
     try run.localStep(worker: 1, movedTo: [0, 8, 4], report: LocalStepReport(step: 1, loss: 0.5))
@@ -133,13 +130,13 @@ final class LSGDTests: XCTestCase {
   }
 
   func testZeroProximity_leavesParametersAloneBetweenSyncs() throws {
-    let lsgd = LSGD(communicationPeriod: 4, pullStrength: 0.1, proximityStrength: 0)
-    XCTAssertFalse(lsgd.changesParametersBetweenSyncs)
-    var state = lsgd.makeWorkerState(worker: 0, initial: [4, 8, 0], layout: try twoTensorLayout())
-    var x: [Float] = [8, 0, 4]
-    try lsgd.afterLocalStep(&x, report: LocalStepReport(step: 1, loss: 0.75), state: &state)
-    XCTAssertEqual(x, [8, 0, 4])
-    XCTAssertEqual(state.recentLosses, [0.75], "the loss is still recorded for the election")
+    var run = StrategyHarness(
+      LSGD(communicationPeriod: 4, pullStrength: 0.1, proximityStrength: 0), initial: [4, 8, 0],
+      layout: try twoTensorLayout(), workerCount: 1)
+    try run.localStep(worker: 0, movedTo: [8, 0, 4], report: LocalStepReport(step: 1, loss: 0.75))
+    XCTAssertEqual(run.workers[0], [8, 0, 4])
+    XCTAssertEqual(run.contexts[0].parameterWrites, 0)
+    XCTAssertEqual(run.workerStates[0].recentLosses, [0.75], "the loss is still recorded for the election")
   }
 
   func testNaNRunningLoss_throwsNamingTheWorker() throws {

@@ -28,7 +28,7 @@ final class LocalLGRAWATests: XCTestCase {
   func testDescription_localStepsPerTensor() throws {
     let local = LocalLGRAWA()
     XCTAssertEqual(local.name, "local-lgrawa")
-    XCTAssertEqual(local.scoreSource, .localSteps)
+    XCTAssertEqual(local.metricNames, ["weights"])
     XCTAssertEqual(local.schedule, .periodic(communicationPeriod: 32))
     XCTAssertEqual(local.localNormMomentum, 0.85)
     XCTAssertEqual(local.granularity, .perTensor)
@@ -43,11 +43,11 @@ final class LocalLGRAWATests: XCTestCase {
     var run = try twoStepRun()
     run.workers = [[151, 0, 145], [0, 151, 0]]
     let (contributions, outcome) = try run.sync()
-    XCTAssertEqual(contributions[0].scores.count, 2)
-    XCTAssertEqual(contributions[0].scores[0], 114.0 / 37, accuracy: 1e-13)
-    XCTAssertEqual(contributions[0].scores[1], 108.0 / 37, accuracy: 1e-13)
-    XCTAssertEqual(contributions[1].scores[0], 1, accuracy: 1e-13)
-    XCTAssertEqual(contributions[1].scores[1], 1, accuracy: 1e-13)
+    XCTAssertEqual(contributions[0].report.scores.count, 2)
+    XCTAssertEqual(contributions[0].report.scores[0], 114.0 / 37, accuracy: 1e-13)
+    XCTAssertEqual(contributions[0].report.scores[1], 108.0 / 37, accuracy: 1e-13)
+    XCTAssertEqual(contributions[1].report.scores[0], 1, accuracy: 1e-13)
+    XCTAssertEqual(contributions[1].report.scores[1], 1, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[0][0], 37.0 / 151, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[1][0], 114.0 / 151, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[0][1], 37.0 / 145, accuracy: 1e-13)
@@ -70,8 +70,8 @@ final class LocalLGRAWATests: XCTestCase {
     try run.localStep(worker: 1, report: LocalStepReport(step: 3, loss: 1, tensorGradientNorms: [1, 1]))
     run.workers = [[6, 0, 3], [0, 6, 0]]
     let (contributions, outcome) = try run.sync()
-    XCTAssertEqual(contributions[0].scores[0], 5, accuracy: 1e-13)
-    XCTAssertEqual(contributions[0].scores[1], 2, accuracy: 1e-13)
+    XCTAssertEqual(contributions[0].report.scores[0], 5, accuracy: 1e-13)
+    XCTAssertEqual(contributions[0].report.scores[1], 2, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[0][0], 1.0 / 6, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[1][0], 5.0 / 6, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[0][1], 1.0 / 3, accuracy: 1e-13)
@@ -82,26 +82,19 @@ final class LocalLGRAWATests: XCTestCase {
   func testAfterLocalStep_alsoAppliesProximityPull() throws {
     // p2 1, tau 4: fraction 0.25 toward the initial [4, 8, 0]; the norms are folded as well.
     // 0.75 * [8, 0, 4] + 0.25 * [4, 8, 0] = [6 + 1, 0 + 2, 3 + 0] = [7, 2, 3]; estimate after one step [2, 4].
-    let local = LocalLGRAWA(communicationPeriod: 4, pullStrength: 0.5, proximityStrength: 1)
-    var state = local.makeWorkerState(worker: 0, initial: [4, 8, 0], layout: try twoTensorLayout())
-    var x: [Float] = [8, 0, 4]
-    try local.afterLocalStep(&x, report: LocalStepReport(step: 1, loss: 1, tensorGradientNorms: [2, 4]), state: &state)
-    XCTAssertEqual(x, [7, 2, 3])
-    let estimates = try XCTUnwrap(state.localNorms?.estimates)
+    var run = StrategyHarness(
+      LocalLGRAWA(communicationPeriod: 4, pullStrength: 0.5, proximityStrength: 1), initial: [4, 8, 0],
+      layout: try twoTensorLayout(), workerCount: 1)
+    try run.localStep(worker: 0, movedTo: [8, 0, 4], report: LocalStepReport(step: 1, loss: 1, tensorGradientNorms: [2, 4]))
+    XCTAssertEqual(run.workers[0], [7, 2, 3])
+    let estimates = try XCTUnwrap(run.workerStates[0].localNorms?.estimates)
     XCTAssertEqual(estimates[0], 2, accuracy: 1e-14)
     XCTAssertEqual(estimates[1], 4, accuracy: 1e-14)
   }
 
-  func testMissingNorms_throws() throws {
-    let local = LocalLGRAWA(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0)
-    var state = local.makeWorkerState(worker: 0, initial: [0, 0, 0], layout: try twoTensorLayout())
-    var empty: [Float] = []
-    XCTAssertThrowsError(
-      try local.afterLocalStep(&empty, report: LocalStepReport(step: 1, loss: 1), state: &state)
-    ) { error in
-      guard case .countMismatch = error as? DistributedError else {
-        return XCTFail("unexpected error \(error)")
-      }
-    }
+  func testSync_asksForNoProbeBatch() throws {
+    var run = try twoStepRun()
+    try run.sync()
+    XCTAssertEqual(run.contexts.map(\.probeRequests), [0, 0], "the running estimates replace the probe batch")
   }
 }

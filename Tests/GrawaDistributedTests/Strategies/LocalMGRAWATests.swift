@@ -30,7 +30,7 @@ final class LocalMGRAWATests: XCTestCase {
   func testDescription_localStepsWithoutCrossSyncMomentum() throws {
     let local = LocalMGRAWA()
     XCTAssertEqual(local.name, "local-mgrawa")
-    XCTAssertEqual(local.scoreSource, .localSteps)
+    XCTAssertEqual(local.metricNames, ["weights"])
     XCTAssertEqual(local.schedule, .periodic(communicationPeriod: 32))
     XCTAssertEqual(local.localNormMomentum, 0.85)
     XCTAssertEqual(local.granularity, .sumOfTensorNorms)
@@ -42,21 +42,19 @@ final class LocalMGRAWATests: XCTestCase {
   }
 
   func testAfterLocalStep_foldsNormsIntoBiasCorrectedEstimate() throws {
-    let local = LocalMGRAWA(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0)
-    var state = local.makeWorkerState(worker: 0, initial: [0, 0, 0], layout: try twoTensorLayout())
-    var empty: [Float] = []
-    try local.afterLocalStep(
-      &empty, report: LocalStepReport(step: 1, loss: 1, tensorGradientNorms: [2, 4]), state: &state)
-    var estimates = try XCTUnwrap(state.localNorms?.estimates)
-    XCTAssertEqual(state.localNorms?.updates, 1)
+    var run = StrategyHarness(
+      LocalMGRAWA(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0), initial: [0, 0, 0],
+      layout: try twoTensorLayout(), workerCount: 1)
+    try run.localStep(worker: 0, report: LocalStepReport(step: 1, loss: 1, tensorGradientNorms: [2, 4]))
+    var estimates = try XCTUnwrap(run.workerStates[0].localNorms?.estimates)
+    XCTAssertEqual(run.workerStates[0].localNorms?.updates, 1)
     XCTAssertEqual(estimates[0], 2, accuracy: 1e-14)
     XCTAssertEqual(estimates[1], 4, accuracy: 1e-14)
-    try local.afterLocalStep(
-      &empty, report: LocalStepReport(step: 2, loss: 1, tensorGradientNorms: [4, 2]), state: &state)
-    let averages = try XCTUnwrap(state.localNorms?.averages)
+    try run.localStep(worker: 0, report: LocalStepReport(step: 2, loss: 1, tensorGradientNorms: [4, 2]))
+    let averages = try XCTUnwrap(run.workerStates[0].localNorms?.averages)
     XCTAssertEqual(averages[0], 0.855, accuracy: 1e-14)
     XCTAssertEqual(averages[1], 0.81, accuracy: 1e-14)
-    estimates = try XCTUnwrap(state.localNorms?.estimates)
+    estimates = try XCTUnwrap(run.workerStates[0].localNorms?.estimates)
     XCTAssertEqual(estimates[0], 114.0 / 37, accuracy: 1e-13)
     XCTAssertEqual(estimates[1], 108.0 / 37, accuracy: 1e-13)
   }
@@ -69,9 +67,9 @@ final class LocalMGRAWATests: XCTestCase {
     var run = try twoStepRun()
     run.workers = [[4, 0, 8], [0, 4, 4]]
     let (contributions, outcome) = try run.sync()
-    XCTAssertEqual(contributions[0].scores.count, 1)
-    XCTAssertEqual(contributions[0].scores[0], 6, accuracy: 1e-13)
-    XCTAssertEqual(contributions[1].scores[0], 2, accuracy: 1e-13)
+    XCTAssertEqual(contributions[0].report.scores.count, 1)
+    XCTAssertEqual(contributions[0].report.scores[0], 6, accuracy: 1e-13)
+    XCTAssertEqual(contributions[1].report.scores[0], 2, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[0][0], 0.25, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[1][0], 0.75, accuracy: 1e-13)
     assertClose(outcome.target, [1, 3, 5], rtol: 1e-6, atol: 1e-6)
@@ -96,8 +94,8 @@ final class LocalMGRAWATests: XCTestCase {
     try run.localStep(worker: 1, report: LocalStepReport(step: 3, loss: 1, tensorGradientNorms: [1, 1]))
     run.workers = [[7, 0, 7], [0, 7, 0]]
     let (contributions, outcome) = try run.sync()
-    XCTAssertEqual(contributions[0].scores[0], 5, accuracy: 1e-13)
-    XCTAssertEqual(contributions[1].scores[0], 2, accuracy: 1e-13)
+    XCTAssertEqual(contributions[0].report.scores[0], 5, accuracy: 1e-13)
+    XCTAssertEqual(contributions[1].report.scores[0], 2, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[0][0], 2.0 / 7, accuracy: 1e-13)
     XCTAssertEqual(outcome.weights[1][0], 5.0 / 7, accuracy: 1e-13)
     assertClose(outcome.target, [2, 5, 2], rtol: 1e-6, atol: 1e-6)
@@ -122,17 +120,9 @@ final class LocalMGRAWATests: XCTestCase {
     }
   }
 
-  func testMissingNorms_throws() throws {
-    let local = LocalMGRAWA(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0)
-    var state = local.makeWorkerState(worker: 0, initial: [0, 0, 0], layout: try twoTensorLayout())
-    var empty: [Float] = []
-    XCTAssertThrowsError(
-      try local.afterLocalStep(&empty, report: LocalStepReport(step: 1, loss: 1), state: &state)
-    ) { error in
-      guard case .countMismatch(let message) = error as? DistributedError else {
-        return XCTFail("unexpected error \(error)")
-      }
-      XCTAssertTrue(message.contains("local-mgrawa"), message)
-    }
+  func testSync_asksForNoProbeBatch() throws {
+    var run = try twoStepRun()
+    try run.sync()
+    XCTAssertEqual(run.contexts.map(\.probeRequests), [0, 0], "the running estimates replace the probe batch")
   }
 }

@@ -16,10 +16,8 @@ final class MGRAWATests: XCTestCase {
     let mgrawa = MGRAWA()
     XCTAssertEqual(mgrawa.name, "mgrawa")
     XCTAssertEqual(mgrawa.schedule, .periodic(communicationPeriod: 32))
-    XCTAssertEqual(mgrawa.scoreSource, .probeBatch)
     XCTAssertEqual(mgrawa.normMomentum, 0.43046721)
     XCTAssertEqual(mgrawa.normMomentum, pow(0.9, 8), accuracy: 1e-15)
-    XCTAssertTrue(mgrawa.changesParametersBetweenSyncs, "the default p2 = 0.01 is on")
   }
 
   func testScore_isSumOfTensorNormsNotWholeVectorNorm() throws {
@@ -35,7 +33,7 @@ final class MGRAWATests: XCTestCase {
       initial: [0, 0, 0], layout: try twoTensorLayout(), workerCount: 2)
     run.workers = [[3, 0, 6], [0, 3, -3]]
     let (contributions, outcome) = try run.sync(probeNorms: [[1, 2], [6, 0]])
-    XCTAssertEqual(contributions.map(\.scores), [[3], [6]])
+    XCTAssertEqual(contributions.map(\.report.scores), [[3], [6]])
     XCTAssertEqual(outcome.weights[0][0], 2.0 / 3, accuracy: 1e-15)
     XCTAssertEqual(outcome.weights[1][0], 1.0 / 3, accuracy: 1e-15)
     assertClose(outcome.target, [2, 1, 3], rtol: 1e-7, atol: 1e-7)
