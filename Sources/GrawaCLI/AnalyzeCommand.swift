@@ -50,8 +50,9 @@ enum AnalyzeCommand: Command {
     let report: FlatnessReport
     do {
       let state = try CheckpointFile.read(from: checkpoint)
-      var configuration = state.configuration
+      var configuration = try TrainingConfiguration(of: state, path: checkpoint.path)
       configuration.threads = threads
+      let data = try configuration.loadData()
       let trainer = try DistributedTrainer(configuration: configuration)
       if !quiet {
         say(
@@ -60,7 +61,9 @@ enum AnalyzeCommand: Command {
             + "\(settings.traceProbes) trace probes")
       }
       let line = ProgressLine(enabled: !quiet)
-      report = try trainer.analyzeFlatness(of: state, settings: settings) { text in line.show(text) }
+      report = try trainer.analyzeFlatness(
+        of: state, train: data.train, transform: data.recipe.evaluation, settings: settings
+      ) { text in line.show(text) }
       line.finish()
     } catch let error as CLIError {
       throw error

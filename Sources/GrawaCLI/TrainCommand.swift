@@ -174,10 +174,18 @@ enum TrainCommand: Command {
       } catch {
         throw CLIError.failure("cannot resume: \(error)")
       }
-      config = resumeState!.configuration
+      do {
+        config = try TrainingConfiguration(of: resumeState!, path: checkpointURL.path)
+      } catch {
+        throw CLIError.failure("cannot resume: \(error)")
+      }
       try applyBudget(parsed, to: &config)
       try validate(config)
-      resumeState!.configuration = config
+      do {
+        resumeState!.configuration = try JSONValue(encoding: config)
+      } catch {
+        throw CLIError.failure("cannot resume: \(error)")
+      }
     } else {
       config = try configuration(from: parsed)
       output = URL(fileURLWithPath: parsed.string("output") ?? defaultOutputDirectory())

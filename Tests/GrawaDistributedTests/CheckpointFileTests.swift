@@ -41,7 +41,7 @@ final class CheckpointFileTests: XCTestCase {
 
   func testRoundTrip_emptyStateWithoutWorkers() throws {
     let state = RunState(
-      configuration: TrainingConfiguration(), boundary: 0, centerSyncs: 0, centerState: [],
+      configuration: .null, boundary: 0, centerSyncs: 0, centerState: [],
       trainingSeconds: 0, wallSeconds: 0, evaluations: 0, workers: [])
     let url = directory.appendingPathComponent("empty.ckpt")
     try CheckpointFile.write(state, to: url)
@@ -146,7 +146,9 @@ final class CheckpointFileTests: XCTestCase {
     try CheckpointFile.write(makeState(), to: url)
     let before = try Data(contentsOf: url)
     var state = makeState()
-    state.configuration.epochs = .nan
+    var configuration = try TrainingConfiguration(of: state, path: url.path)
+    configuration.epochs = .nan
+    state.configuration = try JSONValue(encoding: configuration)
 
     XCTAssertThrowsError(try CheckpointFile.write(state, to: url)) { error in
       XCTAssertEqual(
@@ -391,18 +393,19 @@ final class CheckpointFileTests: XCTestCase {
   func testCheckCompatible_rejectsAnotherModelDatasetStrategyOrWorkerCount() throws {
     let state = makeState()
     let path = "/runs/a/checkpoint.grawa"
-    var same = state.configuration
+    let saved = try TrainingConfiguration(of: state, path: path)
+    var same = saved
     same.epochs = 30
     same.optimizer.learningRate = 0.05
     XCTAssertNoThrow(try CheckpointFile.checkCompatible(state, with: same, path: path))
 
-    var model = state.configuration
+    var model = saved
     model.model = .resnet56
-    var dataset = state.configuration
+    var dataset = saved
     dataset.dataset = .cifar10
-    var strategy = state.configuration
+    var strategy = saved
     strategy.strategy = .easgd
-    var workers = state.configuration
+    var workers = saved
     workers.workers = 4
     let cases: [(TrainingConfiguration, String)] = [
       (model, "checkpoint is for model resnet20, this run is resnet56"),
@@ -424,25 +427,23 @@ final class CheckpointFileTests: XCTestCase {
     let state = makeState()
     let path = "/runs/a/checkpoint.grawa"
     XCTAssertNoThrow(
-      try CheckpointFile.validate(state, parameterCount: 7, bufferCount: 2, path: path))
+      try CheckpointFile.validate(state, workers: 2, parameterCount: 7, bufferCount: 2, path: path))
 
-    var moreWorkers = state
-    moreWorkers.configuration.workers = 3
     var relabelled = state
     relabelled.workers[1].worker = 5
     var shortBuffers = state
     shortBuffers.workers[1].buffers = [1]
-    let cases: [(RunState, Int, Int, String)] = [
-      (state, 8, 2, "worker 0 has 7 parameter values, the model has 8"),
-      (state, 7, 3, "worker 0 has 2 buffer values, the model has 3"),
-      (shortBuffers, 7, 2, "worker 1 has 1 buffer values, the model has 2"),
-      (moreWorkers, 7, 2, "checkpoint has 2 worker states, but its configuration has 3 workers"),
-      (relabelled, 7, 2, "worker state 1 belongs to worker 5"),
+    let cases: [(RunState, Int, Int, Int, String)] = [
+      (state, 2, 8, 2, "worker 0 has 7 parameter values, the model has 8"),
+      (state, 2, 7, 3, "worker 0 has 2 buffer values, the model has 3"),
+      (shortBuffers, 2, 7, 2, "worker 1 has 1 buffer values, the model has 2"),
+      (state, 3, 7, 2, "checkpoint has 2 worker states, but the run has 3 workers"),
+      (relabelled, 2, 7, 2, "worker state 1 belongs to worker 5"),
     ]
-    for (candidate, parameterCount, bufferCount, message) in cases {
+    for (candidate, workers, parameterCount, bufferCount, message) in cases {
       XCTAssertThrowsError(
         try CheckpointFile.validate(
-          candidate, parameterCount: parameterCount, bufferCount: bufferCount, path: path)
+          candidate, workers: workers, parameterCount: parameterCount, bufferCount: bufferCount, path: path)
       ) {
         XCTAssertEqual($0 as? CheckpointError, CheckpointError(path: path, message: message))
       }
@@ -506,7 +507,7 @@ final class CheckpointFileTests: XCTestCase {
       windowLossSum: .infinity, windowWrong: 0, windowCount: 0,
       localSeconds: .leastNonzeroMagnitude, distributedSeconds: 1e308, waitSeconds: -.infinity)
     return RunState(
-      configuration: configuration, boundary: 100, centerSyncs: 12,
+      configuration: try! JSONValue(encoding: configuration), boundary: 100, centerSyncs: 12,
       centerState: [0x62, 0x70, 0x6C, 0x69, 0x73],
       trainingSeconds: 123.456, wallSeconds: -.nan, evaluations: 4, workers: [worker0, worker1])
   }

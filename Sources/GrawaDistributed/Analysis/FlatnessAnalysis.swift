@@ -55,20 +55,14 @@ public struct FlatnessReport: Sendable, Codable, Equatable {
 }
 
 extension DistributedTrainer {
-  /// Analyses the center model of the run state `state`: the same center as the run's
-  /// evaluation (EASGD's master, otherwise the plain average of the workers), its batch-norm
-  /// statistics obtained the same way, then loss, gradient and Hessian on a training subset.
-  /// - Parameter progress: called with a line of text after every Lanczos iteration and probe.
-  /// - Throws: data, model or checkpoint errors; ``ConfigurationError`` for bad settings.
-  public func analyzeFlatness(
-    of state: RunState, settings: FlatnessSettings, progress: (String) -> Void = { _ in }
-  ) throws -> FlatnessReport {
-    guard settings.samples > 0, settings.iterations > 0, settings.traceProbes >= 0, settings.batchSize > 0,
-      settings.step > 0, settings.step.isFinite
-    else {
-      throw ConfigurationError("flatness settings out of range: \(settings)")
-    }
-    let started = Date()
+  /// The center model of the run state `state`, as the run evaluates it: EASGD's master or the
+  /// plain average of the workers, with batch-norm statistics obtained as the task says.
+  /// - Returns: the center's flat parameters and a model holding them.
+  /// - Throws: ``CheckpointError`` when the state does not fit the run, or the model's errors.
+  public func centerModel(of state: RunState) throws -> (parameters: [Float], model: any Layer) {
+    try CheckpointFile.validate(
+      state, workers: settings.workers, parameterCount: environment.layout.totalCount,
+      bufferCount: environment.bufferCount, path: "run state")
     func open<S: DistributedStrategy>(_ strategy: S) throws -> [Float]? {
       let centerState = try StateCoding.decode(S.CenterState.self, from: state.centerState)
       return strategy.reportedCenter(state: centerState)
@@ -76,17 +70,34 @@ extension DistributedTrainer {
     let workers = state.workers
     let equal = [Double](repeating: 1 / Double(max(workers.count, 1)), count: workers.count)
     let center = try open(strategy) ?? WeightedAverage.combine(workers.map(\.parameters), weights: equal)
-    let evaluator = try CenterEvaluator(environment: environment, test: test)
+    let evaluator = try CenterEvaluator(environment: environment)
     let model = try evaluator.prepare(parameters: center, workerBuffers: workers.map(\.buffers))
-    let testResult = try Evaluation.evaluate(
-      model, on: test, pipeline: environment.recipe.evaluation, batchSize: 256,
-      limit: configuration.testLimit)
-    let train = environment.train
+    return (center, model)
+  }
+
+  /// Analyses the center model of the run state `state` (``centerModel(of:)``): its test
+  /// figures, then loss, gradient and Hessian on a sample of `train` with the deterministic
+  /// `transform`.
+  /// - Parameter progress: called with a line of text after every Lanczos iteration and probe.
+  /// - Throws: data, model or checkpoint errors; ``ConfigurationError`` for bad settings.
+  public func analyzeFlatness(
+    of state: RunState, train: Dataset, transform: AugmentationPipeline, settings: FlatnessSettings,
+    progress: (String) -> Void = { _ in }
+  ) throws -> FlatnessReport {
+    guard settings.samples > 0, settings.iterations > 0, settings.traceProbes >= 0, settings.batchSize > 0,
+      settings.step > 0, settings.step.isFinite
+    else {
+      throw ConfigurationError("flatness settings out of range: \(settings)")
+    }
+    let started = Date()
+    let (center, model) = try centerModel(of: state)
+    let testResult =
+      try task.evaluation.map { try Evaluation.evaluate(model, on: $0.test, loss: task.loss) }
+      ?? EvaluationResult(loss: .nan, error: .nan, count: 0)
     var generator = RandomGenerator(seed: settings.seed, stream: 0xF1A7)
     let indices = try SubsetSampler(populationCount: train.count, sampleCount: min(settings.samples, train.count))
       .sample(using: &generator)
-    let plan = try BatchPlan(
-      dataset: train, order: indices, batchSize: settings.batchSize, pipeline: environment.recipe.evaluation)
+    let plan = try BatchPlan(dataset: train, order: indices, batchSize: settings.batchSize, pipeline: transform)
     let surface = LossSurface(model: model, batches: Array(plan))
     let point = try surface.evaluate(at: center)
     let gradientNorm = point.gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()

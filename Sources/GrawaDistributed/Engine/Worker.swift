@@ -33,7 +33,8 @@ final class Worker<Strategy: DistributedStrategy>: WorkerContext, GradientComput
   private var localSeconds: Double = 0
   private var distributedSeconds: Double = 0
   private var waitSeconds: Double = 0
-  private var plan: BatchPlan?
+  private let shard: any BatchShard
+  private let baseLearningRate: Float
   /// The current step's batch, its loss, and how many gradient computations it has had.
   private var currentBatch: Batch?
   private var currentLoss: Double = .nan
@@ -52,12 +53,18 @@ final class Worker<Strategy: DistributedStrategy>: WorkerContext, GradientComput
     self.transport = transport
     self.controller = controller
     self.slots = slots
-    let configuration = environment.configuration
+    let seed = environment.settings.seed
     model = try environment.makeModel()
-    optimizer = try environment.makeOptimizer(model.parameters)
-    context = ForwardContext(
-      mode: .training, random: RandomGenerator(seed: configuration.seed, stream: WorkerStreams.dropout(index)))
-    probeRandom = RandomGenerator(seed: configuration.seed, stream: WorkerStreams.probe(index))
+    optimizer = try environment.task.makeOptimizer(model.parameters)
+    baseLearningRate = optimizer.learningRate
+    shard = try environment.task.data.shard(worker: index, of: environment.settings.workers)
+    guard shard.batchesPerEpoch == environment.stepsPerEpoch else {
+      throw ConfigurationError(
+        "worker \(index)'s share of the data has \(shard.batchesPerEpoch) batches per epoch, worker 0's "
+          + "\(environment.stepsPerEpoch): every worker must take the same number of steps per epoch")
+    }
+    context = ForwardContext(mode: .training, random: RandomGenerator(seed: seed, stream: WorkerStreams.dropout(index)))
+    probeRandom = RandomGenerator(seed: seed, stream: WorkerStreams.probe(index))
     if let snapshot {
       try model.setFlatParameters(snapshot.parameters)
       try model.setFlatBuffers(snapshot.buffers)
@@ -217,9 +224,8 @@ final class Worker<Strategy: DistributedStrategy>: WorkerContext, GradientComput
   // MARK: - Passes
 
   private func setLearningRate(trainingSeconds: Double) {
-    let configuration = environment.configuration
-    optimizer.learningRate = configuration.schedule.learningRate(
-      base: configuration.optimizer.learningRate,
+    optimizer.learningRate = environment.task.schedule.learningRate(
+      base: baseLearningRate,
       at: TrainingProgress(
         epoch: Double(steps) / Double(environment.stepsPerEpoch), step: steps,
         elapsedSeconds: trainingSeconds))
@@ -227,63 +233,42 @@ final class Worker<Strategy: DistributedStrategy>: WorkerContext, GradientComput
 
   /// The next mini-batch of the worker's shard; a new epoch reshuffles.
   private func nextBatch() throws -> Batch {
-    let configuration = environment.configuration
-    while true {
-      if let plan, batchInEpoch < plan.batchCount {
-        let batch = plan.batch(at: batchInEpoch)
-        batchInEpoch += 1
-        return batch
-      }
-      if plan != nil {
-        epoch += 1
-        batchInEpoch = 0
-      }
-      let next = try BatchPlan(
-        dataset: environment.train, order: environment.sampler.shard(worker: index, epoch: epoch),
-        batchSize: configuration.batchSize, dropLast: true, pipeline: environment.recipe.training,
-        seed: configuration.seed, epoch: epoch, stream: WorkerStreams.augmentation(index))
-      guard next.batchCount > 0 else {
-        throw ConfigurationError("worker \(index): its shard holds no full batch")
-      }
-      plan = next
+    if batchInEpoch >= shard.batchesPerEpoch {
+      epoch += 1
+      batchInEpoch = 0
     }
+    let batch = try shard.batch(epoch: epoch, index: batchInEpoch)
+    batchInEpoch += 1
+    return batch
   }
 
-  /// Forward in training mode, mean cross-entropy, backward; returns the loss.
+  /// Forward in training mode, the task's mean loss, backward; returns the loss.
   private func forwardBackward(_ batch: Batch, recordWindow: Bool = true) throws -> Double {
-    let logits = try model(batch.images, context)
-    let loss = try logits.crossEntropy(labels: batch.labels)
+    let output = try model(batch.images, context)
+    let loss = try environment.task.loss(output, batch: batch, reduction: .mean)
     let value = Double(loss.scalar)
     guard value.isFinite else {
       throw DivergenceError(worker: index, step: steps + 1, quantity: "loss", value: value)
     }
     if recordWindow {
-      let predictions = logits.argmaxLastAxis()
       windowLossSum += value * Double(batch.count)
-      windowWrong += zip(predictions, batch.labels).filter { $0 != $1 }.count
+      windowWrong += Evaluation.misclassified(output, labels: batch.labels)
       windowCount += batch.count
     }
     try loss.backward()
     return value
   }
 
-  /// Per-tensor gradient norms of the probe batch (REFERENCE.md section 3): batch-size samples
-  /// drawn uniformly from the whole training set with the worker's seeded generator, the
-  /// deterministic evaluation transform, sum-reduced cross-entropy, no weight decay, batch
-  /// statistics without touching the running ones.
+  /// Per-tensor gradient norms of the probe batch (REFERENCE.md section 3): the data source's
+  /// probe batch drawn with the worker's seeded generator, the task's sum-reduced loss, no weight
+  /// decay, batch statistics without touching the running ones.
   private func probeNorms() throws -> [Double] {
-    let configuration = environment.configuration
-    let train = environment.train
-    let sampler = try SubsetSampler(
-      populationCount: train.count, sampleCount: min(configuration.batchSize, train.count))
-    let indices = sampler.sample(using: &probeRandom)
-    var unused = RandomGenerator(seed: 0)
-    let batch = try train.makeBatch(indices: indices, pipeline: environment.recipe.evaluation, using: &unused)
+    let batch = try environment.task.data.probeBatch(using: &probeRandom)
     let probeContext = ForwardContext(mode: .trainingFrozenStatistics, random: probeRandom)
     optimizer.zeroGradients()
-    let logits = try model(batch.images, probeContext)
+    let output = try model(batch.images, probeContext)
     probeRandom = probeContext.random
-    let loss = try logits.crossEntropy(labels: batch.labels, reduction: .sum)
+    let loss = try environment.task.loss(output, batch: batch, reduction: .sum)
     guard loss.scalar.isFinite else {
       throw DivergenceError(worker: index, step: steps, quantity: "probe-batch loss", value: Double(loss.scalar))
     }

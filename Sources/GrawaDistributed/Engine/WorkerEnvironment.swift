@@ -3,31 +3,27 @@ import GrawaNN
 import GrawaOptim
 import GrawaTensor
 
-/// What every worker of a run shares, read-only: the configuration, the data and its transforms,
-/// and the shapes of the model's flat vectors.
+/// What every worker of a run shares, read-only: the task, the run's settings, and the shapes of
+/// the model's flat vectors.
 struct WorkerEnvironment: Sendable {
-  var configuration: TrainingConfiguration
-  var train: Dataset
-  var recipe: AugmentationRecipe
-  var sampler: ShardSampler
+  var task: TrainingTask
+  var settings: RunSettings
   /// Local steps in one pass over a worker's shard.
   var stepsPerEpoch: Int
+  /// Samples in one training batch of a worker.
+  var samplesPerBatch: Int
+  /// The optimizer's learning rate at creation: what the schedule scales.
+  var baseLearningRate: Float
   var layout: ParameterLayout
   var bufferCount: Int
-  var inputChannels: Int
-  var inputSize: Int
-  var classes: Int
   /// Compute threads each worker's kernels may use.
   var threadsPerWorker: Int
-  /// Makes a worker's optimizer over its model's parameters.
-  var makeOptimizer: @Sendable ([Parameter]) throws -> any Optimizer
 
   /// Builds the run's model from the common seed: every worker and the evaluator get identical
   /// initial parameters (stream 0 of the run's seed).
   func makeModel() throws -> any Layer {
-    var generator = RandomGenerator(seed: configuration.seed, stream: 0)
-    return try configuration.model.make(
-      inputChannels: inputChannels, inputSize: inputSize, classes: classes, generator: &generator)
+    var generator = RandomGenerator(seed: settings.seed, stream: 0)
+    return try task.makeModel(&generator)
   }
 }
 
@@ -37,8 +33,6 @@ enum WorkerStreams {
   static func dropout(_ worker: Int) -> UInt64 { 0x1000 + UInt64(worker) }
   /// Probe-batch draws of worker `worker`.
   static func probe(_ worker: Int) -> UInt64 { 0x2000 + UInt64(worker) }
-  /// Augmentation of worker `worker`'s batches.
-  static func augmentation(_ worker: Int) -> UInt64 { UInt64(worker) }
   /// The training batches batch-norm statistics are re-estimated over.
   static let batchNormEstimation: UInt64 = 0x3000
 }

@@ -3,69 +3,55 @@ import GrawaNN
 import GrawaTensor
 
 /// Evaluates center models (REFERENCE.md section 4): loads a flat parameter vector into a model of
-/// its own, obtains batch-norm statistics by the run's ``BufferPolicy``, and measures test loss
-/// and error.
+/// its own, obtains batch-norm statistics as the task's ``CenterEvaluation`` says, and measures
+/// test loss and error.
 final class CenterEvaluator {
   private let model: any Layer
   private let environment: WorkerEnvironment
-  private let test: Dataset
-  /// The fixed training batches the statistics are re-estimated over (the same at every
-  /// evaluation, so evaluations are reproducible).
-  private let estimationPlan: BatchPlan?
 
-  init(environment: WorkerEnvironment, test: Dataset) throws {
+  init(environment: WorkerEnvironment) throws {
     self.environment = environment
-    self.test = test
     model = try environment.makeModel()
-    let configuration = environment.configuration
-    if configuration.bufferPolicy == .recompute, configuration.batchNormBatches > 0 {
-      let train = environment.train
-      let count = min(configuration.batchNormBatches * configuration.batchSize, train.count)
-      var generator = RandomGenerator(seed: configuration.seed, stream: WorkerStreams.batchNormEstimation)
-      let order = try SubsetSampler(populationCount: train.count, sampleCount: count).sample(using: &generator)
-      estimationPlan = try BatchPlan(
-        dataset: train, order: order, batchSize: configuration.batchSize, pipeline: environment.recipe.training,
-        seed: configuration.seed, epoch: 0, stream: WorkerStreams.batchNormEstimation)
-    } else {
-      estimationPlan = nil
-    }
   }
 
   /// The common initial parameters (the model is built from the run's seed like every worker's).
   var initialParameters: [Float] { model.flatParameters() }
 
   /// Test loss and error of `parameters`, with batch-norm statistics re-estimated, or averaged
-  /// from `workerBuffers`.
+  /// from `workerBuffers`; NaN figures over 0 samples when the task has no evaluation.
   func evaluate(parameters: [Float], workerBuffers: [[Float]]) throws -> EvaluationResult {
+    guard let evaluation = environment.task.evaluation else {
+      return EvaluationResult(loss: .nan, error: .nan, count: 0)
+    }
     try prepare(parameters: parameters, workerBuffers: workerBuffers)
-    let configuration = environment.configuration
-    return try Evaluation.evaluate(
-      model, on: test, pipeline: environment.recipe.evaluation, batchSize: 256, limit: configuration.testLimit)
+    return try Evaluation.evaluate(model, on: evaluation.test, loss: environment.task.loss)
   }
 
-  /// Loads `parameters` into the evaluator's model and sets its batch-norm statistics by the
-  /// run's policy; returns the model.
+  /// Loads `parameters` into the evaluator's model and sets its batch-norm statistics as the
+  /// task says; returns the model.
   @discardableResult
   func prepare(parameters: [Float], workerBuffers: [[Float]]) throws -> any Layer {
     try model.setFlatParameters(parameters)
-    if let estimationPlan {
-      try reestimateBatchNorm(over: estimationPlan)
-    } else {
+    if let batches = environment.task.evaluation?.batchNormBatches {
+      try reestimateBatchNorm(over: batches)
+    } else if !workerBuffers.isEmpty {
       let equal = [Double](repeating: 1 / Double(workerBuffers.count), count: workerBuffers.count)
       try model.setFlatBuffers(try WeightedAverage.combine(workerBuffers, weights: equal))
     }
     return model
   }
 
-  /// Forward passes in training mode over `plan` with momentum `1/k` for the k-th batch, so the
-  /// running statistics become the cumulative average over the batches (like
+  /// Forward passes in training mode over `batches` with momentum `1/k` for the k-th batch, so
+  /// the running statistics become the cumulative average over the batches (like
   /// `torch.optim.swa_utils.update_bn`).
-  private func reestimateBatchNorm(over plan: BatchPlan) throws {
+  private func reestimateBatchNorm(over batches: any BatchSequence) throws {
     let context = ForwardContext(mode: .training, random: RandomGenerator(seed: 0))
     try GradientRecording.withoutGradients {
-      for (k, batch) in plan.enumerated() {
+      var k = 0
+      try batches.forEachBatch { batch in
         context.batchNormMomentum = 1 / Float(k + 1)
         _ = try model(batch.images, context)
+        k += 1
       }
     }
   }

@@ -3,23 +3,23 @@ import Foundation
 extension CheckpointFile {
   // MARK: - Checking a state against a run
 
-  /// Checks that `state` fits a model with `parameterCount` parameters and `bufferCount` buffer
-  /// values: one state per configured worker, in worker order, each with exactly those lengths.
+  /// Checks that `state` fits a run of `workers` workers on a model with `parameterCount`
+  /// parameters and `bufferCount` buffer values: one state per worker, in worker order, each with
+  /// exactly those lengths.
   /// - Parameters:
   ///   - state: a state read from a checkpoint.
+  ///   - workers: the run's number of workers.
   ///   - parameterCount: the model's number of parameter values.
   ///   - bufferCount: the model's number of buffer values (batch-norm running statistics).
   ///   - path: the checkpoint's path, for the message.
   /// - Throws: ``CheckpointError`` naming `path` and the first mismatch.
   public static func validate(
-    _ state: RunState, parameterCount: Int, bufferCount: Int, path: String
+    _ state: RunState, workers: Int, parameterCount: Int, bufferCount: Int, path: String
   ) throws {
-    let configured = state.configuration.workers
-    guard state.workers.count == configured else {
+    guard state.workers.count == workers else {
       throw CheckpointError(
         path: path,
-        message: "checkpoint has \(state.workers.count) worker states, but its configuration has "
-          + "\(configured) workers")
+        message: "checkpoint has \(state.workers.count) worker states, but the run has \(workers) workers")
     }
     for (index, worker) in state.workers.enumerated() {
       guard worker.worker == index else {
@@ -52,7 +52,7 @@ extension CheckpointFile {
   public static func checkCompatible(
     _ state: RunState, with configuration: TrainingConfiguration, path: String
   ) throws {
-    let saved = state.configuration
+    let saved = try TrainingConfiguration(of: state, path: path)
     func mismatch(_ what: String, _ old: String, _ new: String) -> CheckpointError {
       CheckpointError(path: path, message: "checkpoint is for \(what) \(old), this run is \(new)")
     }

@@ -5,7 +5,7 @@ import GrawaOptim
 
 /// The header JSON: the configuration, every scalar of the state and the section table.
 struct Header: Codable {
-  var configuration: TrainingConfiguration
+  var configuration: JSONValue
   var boundary: Int
   var centerSyncs: Int
   var evaluations: Int

@@ -4,81 +4,56 @@ import GrawaNN
 import GrawaOptim
 import GrawaTensor
 
-/// Runs a distributed training: W workers on their own threads, each with a model replica,
-/// optimizer, disjoint data shard and random streams, syncing through a ``CenterModel`` with the
-/// configured strategy; periodic evaluation of the center, metrics, checkpoints and resume.
+/// Runs a distributed training of a ``TrainingTask``: W workers on their own threads, each with a
+/// model replica, optimizer, data shard and random streams, syncing through a ``CenterModel`` with
+/// a ``DistributedStrategy``; periodic evaluation of the center, metrics, checkpoints and resume.
 ///
 /// The main thread only waits: workers pause together at a step boundary (the same number of
 /// local steps done by every worker, after the sync that step completes) when the run evaluates,
 /// writes a checkpoint or stops, and hand over their ``WorkerSnapshot``s. Budgets are checked at
-/// every step, so a time budget is kept to within one step whatever the communication period. In synchronous mode a run is a
-/// deterministic function of its configuration whatever the thread timing, except for budgets in
-/// minutes and time-based learning-rate schedules; a resumed run continues bit for bit.
+/// every step, so a time budget is kept to within one step whatever the communication period. In
+/// synchronous mode a run is a deterministic function of its task, settings and strategy whatever
+/// the thread timing, except for budgets in minutes and time-based learning-rate schedules; a
+/// resumed run continues bit for bit.
 public final class DistributedTrainer {
-  /// The run's settings.
-  public let configuration: TrainingConfiguration
-  /// The test set.
-  public let test: Dataset
+  /// What is trained.
+  public let task: TrainingTask
+  /// How it is run.
+  public let settings: RunSettings
+  /// The description of the run kept in checkpoints and written to `config.json` (``JSONValue/null``:
+  /// none).
+  public let runDescription: JSONValue
   let environment: WorkerEnvironment
   let strategy: any DistributedStrategy
 
-  /// Loads the data and prepares a run of `configuration` with its built-in strategy (and, for
-  /// DP+SAM, a SAM optimizer around SGD).
-  /// - Throws: ``ConfigurationError``, or a data or model error naming the file.
-  public convenience init(configuration: TrainingConfiguration) throws {
-    try configuration.validate()
-    let settings = configuration.strategySettings
-    let optimizer = configuration.optimizer
-    let sam = configuration.strategy.usesSAM
-    try self.init(
-      configuration: configuration, strategy: try configuration.strategy.make(settings),
-      makeOptimizer: { parameters in
-        let sgd = try SGD(parameters: parameters, configuration: optimizer)
-        return sam ? try SAM(base: sgd, rho: Float(settings.samRho)) : sgd
-      })
-  }
-
-  /// Prepares a run of `configuration` with a custom `strategy` (the configuration's strategy
-  /// fields are then only recorded, not used) and the workers' optimizer made by `makeOptimizer`
-  /// (default: SGD with the configuration's settings).
-  /// - Throws: ``ConfigurationError``, or a data or model error naming the file.
+  /// Prepares a run of `task` with `strategy` as `settings` say.
+  /// - Parameters:
+  ///   - description: what checkpoints record about the run and `run(log:)` writes to
+  ///     `config.json` (any JSON; `grawa-train` stores its ``TrainingConfiguration``).
+  /// - Throws: ``ConfigurationError`` naming the setting, or the model's or data's error.
   public init(
-    configuration: TrainingConfiguration, strategy: any DistributedStrategy,
-    makeOptimizer: (@Sendable ([Parameter]) throws -> any Optimizer)? = nil
+    task: TrainingTask, settings: RunSettings, strategy: any DistributedStrategy, description: JSONValue = .null
   ) throws {
-    try configuration.validate()
-    self.configuration = configuration
+    try settings.validate()
+    self.task = task
+    self.settings = settings
     self.strategy = strategy
-    var (train, test) = try configuration.dataset.load(directory: configuration.dataDirectory)
-    if let limit = configuration.trainLimit, limit < train.count {
-      train = try train.subset(Array(0..<limit), name: train.name)
-    }
-    if let limit = configuration.testLimit, limit < test.count {
-      test = try test.subset(Array(0..<limit), name: test.name)
-    }
-    self.test = test
-    let normalization = configuration.dataset.normalization(trainingSet: train)
-    let recipe = configuration.augmentation.recipe(imageShape: train.imageShape, normalization: normalization)
-    let input = try recipe.training.outputShape(for: train.imageShape)
-    let sampler = try ShardSampler(datasetCount: train.count, workerCount: configuration.workers, seed: configuration.seed)
-    let stepsPerEpoch = sampler.shardSize / configuration.batchSize
+    self.runDescription = description
+    let shard = try task.data.shard(worker: 0, of: settings.workers)
+    let stepsPerEpoch = shard.batchesPerEpoch
     guard stepsPerEpoch > 0 else {
-      throw ConfigurationError(
-        "each of the \(configuration.workers) workers gets \(sampler.shardSize) training images, fewer than one "
-          + "batch (\(configuration.batchSize)): use more data, fewer workers or a smaller --batch-size")
+      throw ConfigurationError("worker 0's share of the data holds no full batch")
     }
-    let cores = configuration.threads > 0 ? configuration.threads : ComputeThreads.available
-    var probe = RandomGenerator(seed: configuration.seed, stream: 0)
-    let model = try configuration.model.make(
-      inputChannels: input.channels, inputSize: input.height, classes: train.classCount, generator: &probe)
+    let samplesPerBatch = try shard.batch(epoch: 0, index: 0).count
+    let cores = settings.threads > 0 ? settings.threads : ComputeThreads.available
+    var generator = RandomGenerator(seed: settings.seed, stream: 0)
+    let model = try task.makeModel(&generator)
+    let baseLearningRate = try task.makeOptimizer(model.parameters).learningRate
     environment = WorkerEnvironment(
-      configuration: configuration, train: train, recipe: recipe, sampler: sampler, stepsPerEpoch: stepsPerEpoch,
-      layout: try model.parameterLayout(), bufferCount: model.bufferCount, inputChannels: input.channels,
-      inputSize: input.height, classes: train.classCount,
-      threadsPerWorker: max(1, cores / configuration.workers),
-      makeOptimizer: makeOptimizer ?? { [optimizer = configuration.optimizer] parameters in
-        try SGD(parameters: parameters, configuration: optimizer)
-      })
+      task: task, settings: settings, stepsPerEpoch: stepsPerEpoch, samplesPerBatch: samplesPerBatch,
+      baseLearningRate: baseLearningRate,
+      layout: try model.parameterLayout(), bufferCount: model.bufferCount,
+      threadsPerWorker: max(1, cores / settings.workers))
   }
 
   /// Local steps in one pass over a worker's shard.
@@ -94,7 +69,8 @@ public final class DistributedTrainer {
 
   /// Runs to the end of the budget (or until interrupted).
   /// - Parameters:
-  ///   - log: where metric rows, the configuration and the summary go, if anywhere.
+  ///   - log: where metric rows go, if anywhere; a fresh run also writes its description there
+  ///     as `config.json` (when it has one). The summary is returned, not written.
   ///   - checkpoint: where checkpoints are written (every ``TrainingConfiguration/checkpointMinutes``
   ///     and at the end), if anywhere.
   ///   - resumeFrom: a checkpoint's state to continue from.
@@ -120,30 +96,29 @@ public final class DistributedTrainer {
     _ strategy: S, log: RunLog?, checkpoint: URL?, resumeFrom: RunState?, control: RunControl?,
     progress: (TrainingProgressReport) -> Void
   ) throws -> TrainingSummary {
-    let configuration = self.configuration
+    let settings = self.settings
     let environment = self.environment
-    let workers = configuration.workers
-    let cores = configuration.threads > 0 ? configuration.threads : ComputeThreads.available
+    let workers = settings.workers
+    let cores = settings.threads > 0 ? settings.threads : ComputeThreads.available
     if let resumeFrom {
-      try CheckpointFile.checkCompatible(resumeFrom, with: configuration, path: checkpoint?.path ?? "checkpoint")
       try CheckpointFile.validate(
-        resumeFrom, parameterCount: environment.layout.totalCount, bufferCount: environment.bufferCount,
-        path: checkpoint?.path ?? "checkpoint")
+        resumeFrom, workers: workers, parameterCount: environment.layout.totalCount,
+        bufferCount: environment.bufferCount, path: checkpoint?.path ?? "checkpoint")
     }
     let evaluator = try ComputeThreads.withLimit(cores) {
-      try CenterEvaluator(environment: environment, test: test)
+      try CenterEvaluator(environment: environment)
     }
     let initial = evaluator.initialParameters
     let centerState: S.CenterState =
       try resumeFrom.map { try StateCoding.decode(S.CenterState.self, from: $0.centerState) }
       ?? strategy.makeCenterState(initial: initial, layout: environment.layout, workerCount: workers)
     let center = CenterModel(
-      strategy: strategy, layout: environment.layout, workerCount: workers, mode: configuration.syncMode,
+      strategy: strategy, layout: environment.layout, workerCount: workers, mode: settings.syncMode,
       state: centerState, syncCount: resumeFrom?.centerSyncs ?? 0)
     let transport = InProcessTransport(center: center)
-    var maxSteps = configuration.steps
+    var maxSteps = settings.steps
     var stepsReason = StopReason.steps
-    if let epochs = configuration.epochs {
+    if let epochs = settings.epochs {
       let epochSteps = Int((epochs * Double(environment.stepsPerEpoch)).rounded(.up))
       if maxSteps == nil || epochSteps < maxSteps! {
         maxSteps = epochSteps
@@ -152,19 +127,19 @@ public final class DistributedTrainer {
     }
     let budget = RunBudget(
       maxSteps: maxSteps, stepsReason: stepsReason,
-      maxSeconds: configuration.minutes.map { $0 * 60 },
-      evaluationSteps: max(1, Int((configuration.evaluateEvery * Double(environment.stepsPerEpoch)).rounded())),
-      checkpointSeconds: checkpoint == nil ? nil : configuration.checkpointMinutes.map { $0 * 60 })
+      maxSeconds: settings.minutes.map { $0 * 60 },
+      evaluationSteps: max(1, Int((settings.evaluateEvery * Double(environment.stepsPerEpoch)).rounded())),
+      checkpointSeconds: checkpoint == nil ? nil : settings.checkpointMinutes.map { $0 * 60 })
     if let resumeFrom, let first = resumeFrom.workers.first {
       if let maxSteps, first.steps >= maxSteps {
         throw ConfigurationError(
-          "the checkpoint's run already took \(first.steps) steps per worker, the budget's \(maxSteps): extend it "
-            + "with --steps, --epochs or --minutes")
+          "the checkpoint's run already took \(first.steps) steps per worker, the budget's \(maxSteps): extend the "
+            + "steps, epochs or minutes budget")
       }
-      if let minutes = configuration.minutes, resumeFrom.trainingSeconds >= minutes * 60 {
+      if let minutes = settings.minutes, resumeFrom.trainingSeconds >= minutes * 60 {
         throw ConfigurationError(
           "the checkpoint's run already trained \(Int(resumeFrom.trainingSeconds)) s, the budget's \(Int(minutes * 60)) s: "
-            + "extend it with --minutes")
+            + "extend the minutes budget")
       }
     }
     let controller = RunController(
@@ -178,8 +153,8 @@ public final class DistributedTrainer {
     let earlierWall = resumeFrom?.wallSeconds ?? 0
     var evaluations = resumeFrom?.evaluations ?? 0
 
-    if let log, resumeFrom == nil {
-      try log.writeJSON(configuration, to: "config.json")
+    if let log, resumeFrom == nil, runDescription != .null {
+      try log.writeJSON(runDescription, to: "config.json")
     }
 
     // One thread per worker.
@@ -257,7 +232,7 @@ public final class DistributedTrainer {
             }
           }
           let state = RunState(
-            configuration: configuration, boundary: boundary, centerSyncs: centerInfo.syncCount,
+            configuration: runDescription, boundary: boundary, centerSyncs: centerInfo.syncCount,
             centerState: try StateCoding.encode(centerInfo.state), trainingSeconds: decision.trainingSeconds,
             wallSeconds: earlierWall + Date().timeIntervalSince(wallStart), evaluations: evaluations,
             workers: saved)
@@ -270,7 +245,7 @@ public final class DistributedTrainer {
           finished.wait()
           let steps = finalSnapshots.first?.steps ?? 0
           let trainingSeconds = decision.trainingSeconds
-          let images = Double(steps * configuration.batchSize * workers)
+          let images = Double(steps * environment.samplesPerBatch * workers)
           return TrainingSummary(
             strategy: strategy.name, workers: workers, epochs: Double(steps) / Double(environment.stepsPerEpoch),
             steps: steps, syncs: centerInfo.syncCount, trainingSeconds: trainingSeconds,
@@ -294,9 +269,8 @@ public final class DistributedTrainer {
     let wrong = snapshots.reduce(0) { $0 + $1.windowWrong }
     let workers = Double(snapshots.count)
     let steps = snapshots.first?.steps ?? 0
-    let configuration = self.configuration
-    let learningRate = configuration.schedule.learningRate(
-      base: configuration.optimizer.learningRate,
+    let learningRate = task.schedule.learningRate(
+      base: environment.baseLearningRate,
       at: TrainingProgress(
         epoch: Double(steps) / Double(environment.stepsPerEpoch), step: steps,
         elapsedSeconds: decision.trainingSeconds))

@@ -21,6 +21,35 @@ public struct EvaluationResult: Sendable, Equatable, Codable {
 
 /// Evaluates models on datasets (test error, train loss of a center model, ...).
 public enum Evaluation {
+  /// Runs `model` over `batches` in inference mode with recording off: the mean of `loss` per
+  /// sample, and the fraction misclassified (the arg-max of `[N, C]` outputs against the labels).
+  /// - Throws: a model, loss or data error.
+  public static func evaluate(
+    _ model: any Layer, on batches: any BatchSequence, loss: TrainingLoss = .crossEntropy
+  ) throws -> EvaluationResult {
+    let context = ForwardContext(mode: .inference)
+    var totalLoss: Double = 0
+    var wrong = 0
+    var count = 0
+    try GradientRecording.withoutGradients {
+      try batches.forEachBatch { batch in
+        let output = try model(batch.images, context)
+        totalLoss += Double(try loss(output, batch: batch, reduction: .sum).scalar)
+        wrong += misclassified(output, labels: batch.labels)
+        count += batch.count
+      }
+    }
+    let n = Double(max(count, 1))
+    return EvaluationResult(loss: totalLoss / n, error: Double(wrong) / n, count: count)
+  }
+
+  /// How many rows of `[N, C]` `output` have their arg-max away from `labels` (0 for outputs of
+  /// another shape).
+  static func misclassified(_ output: Tensor, labels: [Int]) -> Int {
+    guard output.rank == 2, output.shape[0] == labels.count else { return 0 }
+    return zip(output.argmaxLastAxis(), labels).filter { $0 != $1 }.count
+  }
+
   /// Runs `model` over `dataset` (all samples, in order) in inference mode with recording off.
   /// - Parameters:
   ///   - pipeline: the deterministic evaluation transform (crop and normalisation).

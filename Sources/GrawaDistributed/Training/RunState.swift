@@ -68,8 +68,10 @@ public struct WorkerSnapshot: Sendable, Equatable {
 
 /// The whole state of a run at a step boundary: what a checkpoint file holds.
 public struct RunState: Sendable, Equatable {
-  /// The run's configuration (strategy, model, data, hyperparameters).
-  public var configuration: TrainingConfiguration
+  /// The description of the run its driver gave (for `grawa-train`, the
+  /// ``TrainingConfiguration``: strategy, model, data, hyperparameters), kept as JSON so the engine
+  /// needs no knowledge of it; ``JSONValue/null`` when none was given.
+  public var configuration: JSONValue
   /// The step boundary the state was taken at: local steps done by every worker (after the sync
   /// the last step completed, if any).
   public var boundary: Int
@@ -88,7 +90,7 @@ public struct RunState: Sendable, Equatable {
 
   /// A run state from its parts.
   public init(
-    configuration: TrainingConfiguration, boundary: Int, centerSyncs: Int, centerState: [UInt8],
+    configuration: JSONValue, boundary: Int, centerSyncs: Int, centerState: [UInt8],
     trainingSeconds: Double, wallSeconds: Double, evaluations: Int, workers: [WorkerSnapshot]
   ) {
     self.configuration = configuration

@@ -56,7 +56,7 @@ final class DistributedTrainerTests: XCTestCase {
     let checkpoint = directory.appendingPathComponent("checkpoint.grawa")
     let state = resume ? try CheckpointFile.read(from: checkpoint) : nil
     var resumed = state
-    resumed?.configuration = config
+    resumed?.configuration = try JSONValue(encoding: config)
     let log = try RunLog(directory: directory, keepingRows: state?.evaluations)
     let summary = try DistributedTrainer(configuration: config).run(
       log: log, checkpoint: checkpoint, resumeFrom: resumed, control: control)
@@ -172,7 +172,7 @@ final class DistributedTrainerTests: XCTestCase {
     let directory = temporaryDirectory()
     _ = try run(configuration(.easgd, steps: 4), directory: directory)
     XCTAssertThrowsError(try run(configuration(.easgd, steps: 4), directory: directory, resume: true)) { error in
-      XCTAssertTrue("\(error)".contains("extend it"), "\(error)")
+      XCTAssertTrue("\(error)".contains("already took 4 steps per worker, the budget's 4: extend the steps, epochs or minutes budget"), "\(error)")
     }
   }
 
