@@ -71,6 +71,7 @@ public final class DistributedTrainer {
   /// - Parameters:
   ///   - log: where metric rows go, if anywhere; a fresh run also writes its description there
   ///     as `config.json` (when it has one). The summary is returned, not written.
+  ///   - metrics: more receivers of every metrics row (a user's own logger).
   ///   - checkpoint: where checkpoints are written (every ``TrainingConfiguration/checkpointMinutes``
   ///     and at the end), if anywhere.
   ///   - resumeFrom: a checkpoint's state to continue from.
@@ -80,12 +81,13 @@ public final class DistributedTrainer {
   /// - Throws: ``DivergenceError`` (no checkpoint is written from the bad state), the first
   ///   worker's error (all workers are stopped first), data, log or checkpoint errors.
   public func run(
-    log: RunLog? = nil, checkpoint: URL? = nil, resumeFrom: RunState? = nil, control: RunControl? = nil,
-    progress: (TrainingProgressReport) -> Void = { _ in }
+    log: RunLog? = nil, metrics: [any MetricsSink] = [], checkpoint: URL? = nil, resumeFrom: RunState? = nil,
+    control: RunControl? = nil, progress: (TrainingProgressReport) -> Void = { _ in }
   ) throws -> TrainingSummary {
     func open<S: DistributedStrategy>(_ strategy: S) throws -> TrainingSummary {
       try runGeneric(
-        strategy, log: log, checkpoint: checkpoint, resumeFrom: resumeFrom, control: control, progress: progress)
+        strategy, sinks: (log.map { [$0] } ?? []) + metrics, log: log, checkpoint: checkpoint, resumeFrom: resumeFrom,
+        control: control, progress: progress)
     }
     return try open(strategy)
   }
@@ -93,7 +95,7 @@ public final class DistributedTrainer {
   // MARK: - The run
 
   private func runGeneric<S: DistributedStrategy>(
-    _ strategy: S, log: RunLog?, checkpoint: URL?, resumeFrom: RunState?, control: RunControl?,
+    _ strategy: S, sinks: [any MetricsSink], log: RunLog?, checkpoint: URL?, resumeFrom: RunState?, control: RunControl?,
     progress: (TrainingProgressReport) -> Void
   ) throws -> TrainingSummary {
     let settings = self.settings
@@ -213,7 +215,9 @@ public final class DistributedTrainer {
           let row = metricsRow(
             snapshots: snapshots, decision: decision, syncs: centerInfo.syncCount, metrics: centerInfo.lastMetrics,
             test: lastTest, weighted: lastWeighted, wallSeconds: earlierWall + Date().timeIntervalSince(wallStart))
-          try log?.append(row)
+          for sink in sinks {
+            try sink.append(row)
+          }
           lastRow = row
           progress(
             TrainingProgressReport(

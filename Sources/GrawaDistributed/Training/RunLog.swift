@@ -179,13 +179,21 @@ public struct MetricsRow: Sendable, Codable, Equatable {
   }
 }
 
+/// Receives every metrics row of a run as it is made (``RunLog`` writes them to files; a user's
+/// sink may keep them, print them or send them elsewhere). Called on the run's calling thread.
+public protocol MetricsSink: AnyObject {
+  /// Takes one row.
+  /// - Throws: an error that stops the run (after its workers stop).
+  func append(_ row: MetricsRow) throws
+}
+
 /// The files a run writes into its output directory.
 ///
 /// `metrics.csv` and `metrics.jsonl` grow by one line per evaluation and are flushed at once, so
 /// a script can follow a run; `config.json` and `summary.json` are written whole, to a temporary
 /// file then renamed, so a reader never sees half a file and a failed write never corrupts an
 /// existing one.
-public final class RunLog {
+public final class RunLog: MetricsSink {
   /// The output directory.
   public let directory: URL
   private let csv: FileHandle

@@ -1,0 +1,24 @@
+// swift-tools-version: 6.0
+// A package of its own that uses swift-grawa as a library, the way a researcher would: its own
+// model, data, loss and strategy on the library's distributed engine. CI builds and runs it:
+//
+//   cd Examples/toolkit && swift run -c release -Xswiftc -target-cpu -Xswiftc native
+import PackageDescription
+
+let package = Package(
+  name: "toolkit-example",
+  dependencies: [
+    .package(name: "swift-grawa", path: "../..")
+  ],
+  targets: [
+    .executableTarget(
+      name: "toolkit-example",
+      dependencies: [
+        .product(name: "GrawaTensor", package: "swift-grawa"),
+        .product(name: "GrawaNN", package: "swift-grawa"),
+        .product(name: "GrawaOptim", package: "swift-grawa"),
+        .product(name: "GrawaData", package: "swift-grawa"),
+        .product(name: "GrawaDistributed", package: "swift-grawa"),
+      ])
+  ]
+)
