@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "GrawaOptim", targets: ["GrawaOptim"]),
     .library(name: "GrawaData", targets: ["GrawaData"]),
     .library(name: "GrawaDistributed", targets: ["GrawaDistributed"]),
+    .library(name: "GrawaExperiments", targets: ["GrawaExperiments"]),
     .library(name: "GrawaPlot", targets: ["GrawaPlot"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
   ],
@@ -29,29 +30,37 @@ let package = Package(
     .target(name: "GrawaOptim", dependencies: ["GrawaTensor", "GrawaNN"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "GrawaData", dependencies: ["GrawaTensor", "CZlib"]),
-    // Layer 2: the distributed engine and the strategies (GRAWA, MGRAWA, LGRAWA, baselines).
+    // Layer 2: the distributed engine and the strategies (GRAWA, MGRAWA, LGRAWA, baselines),
+    // generic over the user's model, data, loss and optimizer.
     .target(name: "GrawaDistributed", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "CZlib"]),
+    // Layer 3: experiments on the engine: the paper's models and datasets by name, the run
+    // configuration and run files, the analyses, the Vincent toy, the model benchmark.
+    .target(
+      name: "GrawaExperiments", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed"]),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
     .target(
       name: "GrawaCLI",
-      dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaPlot"]),
+      dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot"]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
     // Examples: small programs that use the libraries as a user would.
     .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
     .executableTarget(
-      name: "vincent", dependencies: ["GrawaDistributed", "GrawaPlot"], path: "Examples/vincent"),
+      name: "vincent", dependencies: ["GrawaExperiments", "GrawaPlot"], path: "Examples/vincent"),
     .executableTarget(
-      name: "custom-strategy", dependencies: ["GrawaDistributed", "GrawaTensor"], path: "Examples/custom-strategy"),
+      name: "custom-strategy", dependencies: ["GrawaDistributed", "GrawaExperiments", "GrawaTensor"],
+      path: "Examples/custom-strategy"),
     // Helpers shared by the test targets: tolerance asserts, finite-difference gradient checks.
-    .target(name: "_TestSupport", dependencies: ["GrawaTensor"], path: "Sources/_TestSupport"),
+    .target(
+      name: "_TestSupport", dependencies: ["GrawaTensor", "GrawaNN", "GrawaData", "CZlib"], path: "Sources/_TestSupport"),
     .testTarget(name: "GrawaTensorTests", dependencies: ["GrawaTensor", "_TestSupport"]),
     .testTarget(name: "GrawaNNTests", dependencies: ["GrawaNN", "_TestSupport"]),
     .testTarget(name: "GrawaOptimTests", dependencies: ["GrawaOptim", "GrawaNN", "_TestSupport"]),
     .testTarget(name: "GrawaDataTests", dependencies: ["GrawaData", "_TestSupport"]),
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
+    .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
-    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaNN"]),
+    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN"]),
   ]
 )

@@ -9,6 +9,7 @@
 
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 import GrawaTensor
 
 struct LossWeightedAveraging: DistributedStrategy {

@@ -19,6 +19,8 @@ let package = Package(
         .product(name: "GrawaOptim", package: "swift-grawa"),
         .product(name: "GrawaData", package: "swift-grawa"),
         .product(name: "GrawaDistributed", package: "swift-grawa"),
+        // RunLog: metrics.csv and metrics.jsonl.
+        .product(name: "GrawaExperiments", package: "swift-grawa"),
       ])
   ]
 )

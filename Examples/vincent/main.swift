@@ -12,6 +12,7 @@
 
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 import GrawaPlot
 
 /// Prints `message` to standard error and exits with status 2 (a usage error).

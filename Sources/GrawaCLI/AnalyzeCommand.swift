@@ -1,5 +1,6 @@
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 
 /// `grawa-train analyze`: flatness of the center model a run reached (gradient norm, errors,
 /// top Hessian eigenvalues by Lanczos, the paper's Frobenius-norm estimate, trace).

@@ -1,5 +1,6 @@
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 import GrawaNN
 import GrawaTensor
 

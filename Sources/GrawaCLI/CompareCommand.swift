@@ -1,5 +1,6 @@
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 
 /// `grawa-train compare`: trains every strategy of a list once per seed with one model, dataset
 /// and budget, analyses each final center's flatness, and writes one table (markdown and CSV) and

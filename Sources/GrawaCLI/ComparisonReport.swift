@@ -1,5 +1,6 @@
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 import GrawaPlot
 
 /// One finished run of a comparison: its summary, flatness report and test-error curve.

@@ -1,4 +1,5 @@
 import Foundation
+import GrawaExperiments
 import GrawaNN
 import GrawaTensor
 

@@ -1,5 +1,6 @@
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 import GrawaPlot
 
 /// `grawa-train plot`: line charts of one or several runs' `metrics.csv` (test error and train

@@ -1,6 +1,7 @@
 import Foundation
 import GrawaData
 import GrawaDistributed
+import GrawaExperiments
 import GrawaNN
 import GrawaOptim
 import GrawaTensor
@@ -217,6 +218,9 @@ enum TrainCommand: Command {
       // the strategy has none), then any other metric the strategy publishes.
       let columns = TrainCommand.metricColumns + trainer.metricNames.filter { !TrainCommand.metricColumns.contains($0) }
       log = try RunLog(directory: output, keepingRows: resumeState?.evaluations, metricNames: columns)
+      if resumeState == nil {
+        try log.writeJSON(config, to: "config.json")
+      }
     } catch {
       throw CLIError.failure("\(error)")
     }
@@ -239,7 +243,7 @@ enum TrainCommand: Command {
     let reporter = ProgressLine(enabled: !quiet)
     let summary: TrainingSummary
     do {
-      summary = try trainer.run(log: log, checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
+      summary = try trainer.run(metrics: [log], checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
         report in
         if let row = report.evaluation {
           reporter.finish()

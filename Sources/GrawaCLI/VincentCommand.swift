@@ -1,5 +1,6 @@
 import Foundation
 import GrawaDistributed
+import GrawaExperiments
 import GrawaPlot
 
 /// `grawa-train vincent`: the paper's toy experiment on the Vincent function (section 4.1,

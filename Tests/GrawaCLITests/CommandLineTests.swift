@@ -1,5 +1,6 @@
 import Foundation
 import GrawaNN
+import GrawaExperiments
 import XCTest
 
 /// End-to-end tests of the built `grawa-train` binary: exit codes, standard error, JSON output.

@@ -1,6 +1,7 @@
 import Foundation
 import FoundationXML
 import GrawaDistributed
+import GrawaExperiments
 import XCTest
 
 @testable import GrawaCLI

@@ -1,5 +1,6 @@
 import GrawaTensor
 import XCTest
+import _TestSupport
 
 @testable import GrawaData
 

@@ -1,6 +1,7 @@
 import GrawaData
 import GrawaTensor
 import XCTest
+import _TestSupport
 
 final class BatchPlanTests: XCTestCase {
   /// Ten 1x2x2 images: image i holds bytes 10i...10i+3 and has label i % 3.

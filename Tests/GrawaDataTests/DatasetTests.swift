@@ -1,5 +1,6 @@
 import GrawaData
 import XCTest
+import _TestSupport
 
 final class DatasetTests: XCTestCase {
   /// Two 2x1x2 images: channel 0 holds [0, 255] and [255, 0], channel 1 holds [51, 51] twice.

@@ -1,4 +1,5 @@
 import XCTest
+import _TestSupport
 
 @testable import GrawaData
 

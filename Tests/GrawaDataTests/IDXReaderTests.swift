@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 @testable import GrawaData
 
@@ -222,23 +223,5 @@ final class IDXReaderTests: XCTestCase {
     print("Fashion-MNIST training set: \(statistics)")
     XCTAssertEqual(statistics.mean[0], 0.286, accuracy: 0.002)
     XCTAssertEqual(statistics.std[0], 0.353, accuracy: 0.002)
-  }
-}
-
-/// The real Fashion-MNIST, read once per test process (Debian's `dataset-fashion-mnist`).
-enum FashionMNISTFixture {
-  private static let splits: Result<(train: Dataset, test: Dataset), Error> = Result {
-    try DatasetKind.fashionMNIST.load()
-  }
-
-  /// The train and test splits. A missing dataset fails the test (with a hint): CI installs it,
-  /// and a silently skipped check of the real files would prove nothing.
-  static func load() throws -> (train: Dataset, test: Dataset) {
-    let directory = DatasetKind.fashionMNIST.defaultDirectory ?? ""
-    guard FileManager.default.fileExists(atPath: directory) else {
-      throw DataError(
-        path: directory, "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-    }
-    return try splits.get()
   }
 }

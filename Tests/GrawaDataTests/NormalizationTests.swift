@@ -1,5 +1,6 @@
 import GrawaData
 import XCTest
+import _TestSupport
 
 final class NormalizationTests: XCTestCase {
   func testCIFARConstants_matchTheAuthorsCode() {

@@ -1,5 +1,6 @@
 import GrawaData
 import XCTest
+import _TestSupport
 
 final class ShardSamplerTests: XCTestCase {
   func testShards_areDisjointEqualAndCoverThePermutationMinusTheRemainder() throws {

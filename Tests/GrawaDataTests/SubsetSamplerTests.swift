@@ -1,6 +1,7 @@
 import GrawaData
 import GrawaTensor
 import XCTest
+import _TestSupport
 
 final class SubsetSamplerTests: XCTestCase {
   func testSample_hasNoDuplicatesAndStaysInRange() throws {

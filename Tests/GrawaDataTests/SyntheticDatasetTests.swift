@@ -1,5 +1,6 @@
 import GrawaData
 import XCTest
+import _TestSupport
 
 final class SyntheticDatasetTests: XCTestCase {
   private let small = SyntheticDataset(

@@ -1,6 +1,7 @@
 import GrawaNN
 import GrawaTensor
 import XCTest
+import _TestSupport
 
 final class ResNet18Tests: XCTestCase {
   private func resNet18(channels: Int = 3, size: Int = 32, classes: Int = 10, seed: UInt64 = 42)

@@ -1,6 +1,7 @@
 import GrawaNN
 import GrawaTensor
 import XCTest
+import _TestSupport
 
 final class ResNet50Tests: XCTestCase {
   private func resNet50(channels: Int = 3, size: Int = 224, classes: Int = 1000, seed: UInt64 = 42)

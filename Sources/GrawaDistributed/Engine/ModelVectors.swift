@@ -6,7 +6,7 @@ import GrawaTensor
 /// crosses threads or goes into checkpoints.
 extension Layer {
   /// All parameters concatenated in ``Layer/namedParameters`` order.
-  func flatParameters() -> [Float] {
+  public func flatParameters() -> [Float] {
     var flat: [Float] = []
     flat.reserveCapacity(parameterCount)
     for parameter in parameters { flat.append(contentsOf: parameter.value.scalars) }
@@ -14,16 +14,16 @@ extension Layer {
   }
 
   /// Overwrites every parameter from `flat` (same order and total size).
-  func setFlatParameters(_ flat: [Float]) throws {
+  public func setFlatParameters(_ flat: [Float]) throws {
     try scatter(
       flat, into: parameters.map { parameter in (parameter.count, { try parameter.value.assign($0) }) })
   }
 
   /// The number of buffer scalars.
-  var bufferCount: Int { namedBuffers.reduce(0) { $0 + $1.buffer.value.count } }
+  public var bufferCount: Int { namedBuffers.reduce(0) { $0 + $1.buffer.value.count } }
 
   /// All buffers concatenated in ``Layer/namedBuffers`` order.
-  func flatBuffers() -> [Float] {
+  public func flatBuffers() -> [Float] {
     var flat: [Float] = []
     flat.reserveCapacity(bufferCount)
     for (_, buffer) in namedBuffers { flat.append(contentsOf: buffer.value.scalars) }
@@ -31,12 +31,12 @@ extension Layer {
   }
 
   /// Overwrites every buffer from `flat`.
-  func setFlatBuffers(_ flat: [Float]) throws {
+  public func setFlatBuffers(_ flat: [Float]) throws {
     try scatter(flat, into: namedBuffers.map { entry in (entry.buffer.value.count, { try entry.buffer.value.assign($0) }) })
   }
 
   /// All parameters' gradients concatenated (zeros where a parameter has none).
-  func flatGradients() -> [Float] {
+  public func flatGradients() -> [Float] {
     var flat: [Float] = []
     flat.reserveCapacity(parameterCount)
     for parameter in parameters {
@@ -50,7 +50,7 @@ extension Layer {
   }
 
   /// Replaces every parameter's gradient with its slice of `flat`.
-  func setFlatGradients(_ flat: [Float]) throws {
+  public func setFlatGradients(_ flat: [Float]) throws {
     try scatter(
       flat,
       into: parameters.map { parameter in
@@ -59,7 +59,7 @@ extension Layer {
   }
 
   /// The Frobenius norm of each parameter's gradient (0 where none), computed in `Double`.
-  func tensorGradientNorms() -> [Double] {
+  public func tensorGradientNorms() -> [Double] {
     parameters.map { parameter in
       guard let gradient = parameter.gradient else { return 0 }
       return gradient.withUnsafeScalars {

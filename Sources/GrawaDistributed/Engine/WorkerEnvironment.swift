@@ -33,6 +33,4 @@ enum WorkerStreams {
   static func dropout(_ worker: Int) -> UInt64 { 0x1000 + UInt64(worker) }
   /// Probe-batch draws of worker `worker`.
   static func probe(_ worker: Int) -> UInt64 { 0x2000 + UInt64(worker) }
-  /// The training batches batch-norm statistics are re-estimated over.
-  static let batchNormEstimation: UInt64 = 0x3000
 }

@@ -20,16 +20,15 @@ public final class DistributedTrainer {
   public let task: TrainingTask
   /// How it is run.
   public let settings: RunSettings
-  /// The description of the run kept in checkpoints and written to `config.json` (``JSONValue/null``:
-  /// none).
+  /// The description of the run kept in checkpoints (``JSONValue/null``: none).
   public let runDescription: JSONValue
   let environment: WorkerEnvironment
   let strategy: any DistributedStrategy
 
   /// Prepares a run of `task` with `strategy` as `settings` say.
   /// - Parameters:
-  ///   - description: what checkpoints record about the run and `run(log:)` writes to
-  ///     `config.json` (any JSON; `grawa-train` stores its ``TrainingConfiguration``).
+  ///   - description: what checkpoints record about the run (any JSON; `grawa-train` stores its
+  ///     configuration).
   /// - Throws: ``ConfigurationError`` naming the setting, or the model's or data's error.
   public init(
     task: TrainingTask, settings: RunSettings, strategy: any DistributedStrategy, description: JSONValue = .null
@@ -69,9 +68,9 @@ public final class DistributedTrainer {
 
   /// Runs to the end of the budget (or until interrupted).
   /// - Parameters:
-  ///   - log: where metric rows go, if anywhere; a fresh run also writes its description there
-  ///     as `config.json` (when it has one). The summary is returned, not written.
-  ///   - metrics: more receivers of every metrics row (a user's own logger).
+  ///   - metrics: the receivers of every metrics row (for example a `RunLog` of
+  ///     `GrawaExperiments`, which writes `metrics.csv` and `metrics.jsonl`). The summary is
+  ///     returned, not written anywhere.
   ///   - checkpoint: where checkpoints are written (every ``TrainingConfiguration/checkpointMinutes``
   ///     and at the end), if anywhere.
   ///   - resumeFrom: a checkpoint's state to continue from.
@@ -81,13 +80,13 @@ public final class DistributedTrainer {
   /// - Throws: ``DivergenceError`` (no checkpoint is written from the bad state), the first
   ///   worker's error (all workers are stopped first), data, log or checkpoint errors.
   public func run(
-    log: RunLog? = nil, metrics: [any MetricsSink] = [], checkpoint: URL? = nil, resumeFrom: RunState? = nil,
+    metrics: [any MetricsSink] = [], checkpoint: URL? = nil, resumeFrom: RunState? = nil,
     control: RunControl? = nil, progress: (TrainingProgressReport) -> Void = { _ in }
   ) throws -> TrainingSummary {
     func open<S: DistributedStrategy>(_ strategy: S) throws -> TrainingSummary {
       try runGeneric(
-        strategy, sinks: (log.map { [$0] } ?? []) + metrics, log: log, checkpoint: checkpoint, resumeFrom: resumeFrom,
-        control: control, progress: progress)
+        strategy, sinks: metrics, checkpoint: checkpoint, resumeFrom: resumeFrom, control: control,
+        progress: progress)
     }
     return try open(strategy)
   }
@@ -95,7 +94,7 @@ public final class DistributedTrainer {
   // MARK: - The run
 
   private func runGeneric<S: DistributedStrategy>(
-    _ strategy: S, sinks: [any MetricsSink], log: RunLog?, checkpoint: URL?, resumeFrom: RunState?, control: RunControl?,
+    _ strategy: S, sinks: [any MetricsSink], checkpoint: URL?, resumeFrom: RunState?, control: RunControl?,
     progress: (TrainingProgressReport) -> Void
   ) throws -> TrainingSummary {
     let settings = self.settings
@@ -155,9 +154,6 @@ public final class DistributedTrainer {
     let earlierWall = resumeFrom?.wallSeconds ?? 0
     var evaluations = resumeFrom?.evaluations ?? 0
 
-    if let log, resumeFrom == nil, runDescription != .null {
-      try log.writeJSON(runDescription, to: "config.json")
-    }
 
     // One thread per worker.
     let finished = DispatchGroup()

@@ -25,13 +25,6 @@ final class DataParallelTests: XCTestCase {
     XCTAssertFalse(try run.driver.afterLocalStep(run.contexts[0], state: &run.workerStates[0]))
   }
 
-  func testBuiltInKinds_dpSAMIsDataParallelWithASAMOptimizer() throws {
-    XCTAssertEqual(try StrategyKind.dataParallelSGD.make(StrategyKind.dataParallelSGD.defaultSettings).name, "dp-sgd")
-    XCTAssertEqual(try StrategyKind.dataParallelSAM.make(StrategyKind.dataParallelSAM.defaultSettings).name, "dp-sam")
-    XCTAssertTrue(StrategyKind.dataParallelSAM.usesSAM)
-    XCTAssertFalse(StrategyKind.dataParallelSGD.usesSAM)
-  }
-
   func testCenter_isMeanGradientOfTheWorkersInOrder() throws {
     // Two workers: ([1, 2, -3] + [3, -2, 5]) / 2 = [4, 0, 2] / 2 = [2, 0, 1].
     var run = StrategyHarness(DataParallel(), initial: [7, 8, 9], layout: try twoTensorLayout(), workerCount: 2)

@@ -7,6 +7,7 @@
 import Foundation
 import GrawaData
 import GrawaDistributed
+import GrawaExperiments
 import GrawaNN
 import GrawaOptim
 import GrawaTensor
@@ -58,20 +59,22 @@ do {
   let checkpoint = halves.appendingPathComponent("checkpoint.grawa")
   settings.steps = 100
   let first = try DistributedTrainer(task: task, settings: settings, strategy: mgrawa)
-    .run(log: try RunLog(directory: halves, metricNames: mgrawa.metricNames), checkpoint: checkpoint)
+    .run(metrics: [try RunLog(directory: halves, metricNames: mgrawa.metricNames)], checkpoint: checkpoint)
   print("mgrawa, first half: \(first.steps) steps, \(first.syncs) syncs, test \(first.finalTest)")
 
   let saved = try CheckpointFile.read(from: checkpoint)
   settings.steps = 200
   let resumed = try DistributedTrainer(task: task, settings: settings, strategy: mgrawa).run(
-    log: try RunLog(directory: halves, keepingRows: saved.evaluations, metricNames: mgrawa.metricNames),
+    metrics: [try RunLog(directory: halves, keepingRows: saved.evaluations, metricNames: mgrawa.metricNames)],
     checkpoint: checkpoint, resumeFrom: saved)
   print("mgrawa, resumed: \(resumed.steps) steps, \(resumed.syncs) syncs, test \(resumed.finalTest)")
 
   // The same 200 steps in one go: a resumed synchronous run continues bit for bit.
   let whole = runs.appendingPathComponent("mgrawa-whole")
   let uninterrupted = try DistributedTrainer(task: task, settings: settings, strategy: mgrawa)
-    .run(log: try RunLog(directory: whole, metricNames: mgrawa.metricNames), checkpoint: whole.appendingPathComponent("checkpoint.grawa"))
+    .run(
+      metrics: [try RunLog(directory: whole, metricNames: mgrawa.metricNames)],
+      checkpoint: whole.appendingPathComponent("checkpoint.grawa"))
   let resumedState = try CheckpointFile.read(from: checkpoint)
   let wholeState = try CheckpointFile.read(from: whole.appendingPathComponent("checkpoint.grawa"))
   check(resumed.syncs == 25 && resumed.steps == 200, "200 steps with a sync every 8: 25 syncs")
@@ -98,7 +101,7 @@ do {
   let strategy = SpreadReportingAverage(period: 10)
   settings.steps = 100
   let summary = try DistributedTrainer(task: task, settings: settings, strategy: strategy)
-    .run(log: try RunLog(directory: spreadRun, metricNames: strategy.metricNames))
+    .run(metrics: [try RunLog(directory: spreadRun, metricNames: strategy.metricNames)])
   let spreadRows = try readRows(spreadRun)
   let spreads = spreadRows.compactMap { $0.metric("spread")?.values.first }
   print("spread-average: test error \(summary.finalTest.error), spread by epoch \(spreads)")
