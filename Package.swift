@@ -1,8 +1,12 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // swift-grawa: distributed data-parallel training with the GRAWA family of algorithms, in pure Swift.
 //
 // Build flags: this manifest carries no unsafe flags, so other packages can depend on it by version.
 // Wide SIMD (AVX-512 on Zen 4/5) comes from the command line; see README.md, "Building fast".
+//
+// Traits: `MPI` (off by default) builds the Open MPI layer (`GrawaMPI`) against the system
+// Open MPI: `swift build --traits MPI`. Without it those targets compile
+// empty and nothing needs Open MPI; see README.md, "Clusters (MPI)".
 import PackageDescription
 
 let package = Package(
@@ -14,7 +18,14 @@ let package = Package(
     .library(name: "GrawaData", targets: ["GrawaData"]),
     .library(name: "GrawaDistributed", targets: ["GrawaDistributed"]),
     .library(name: "GrawaPlot", targets: ["GrawaPlot"]),
+    .library(name: "GrawaMPI", targets: ["GrawaMPI"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
+  ],
+  traits: [
+    .trait(
+      name: "MPI",
+      description: "Build GrawaMPI and its check and benchmark programs against the system Open MPI."),
+    .default(enabledTraits: []),
   ],
   dependencies: [],
   targets: [
@@ -31,6 +42,10 @@ let package = Package(
     .target(name: "GrawaData", dependencies: ["GrawaTensor", "CZlib"]),
     // Layer 2: the distributed engine and the strategies (GRAWA, MGRAWA, LGRAWA, baselines).
     .target(name: "GrawaDistributed", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "CZlib"]),
+    // Layer 2, beside the engine: collectives over Open MPI, every call on one thread (trait MPI).
+    .systemLibrary(
+      name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    .target(name: "GrawaMPI", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
