@@ -4,9 +4,9 @@
 // Build flags: this manifest carries no unsafe flags, so other packages can depend on it by version.
 // Wide SIMD (AVX-512 on Zen 4/5) comes from the command line; see README.md, "Building fast".
 //
-// Traits: `MPI` (off by default) builds the Open MPI layer (`GrawaMPI`, `grawa-mpi-check`)
-// against the system Open MPI: `swift build --traits MPI`. Without it those targets compile
-// empty and nothing needs Open MPI; see README.md, "Clusters (MPI)".
+// Traits: `MPI` (off by default) builds the Open MPI layer (`GrawaMPI`, `grawa-mpi-check`,
+// `grawa-mpi-bench`) against the system Open MPI: `swift build --traits MPI`. Without it those
+// targets compile empty and nothing needs Open MPI; see README.md, "Clusters (MPI)".
 import PackageDescription
 
 let package = Package(
@@ -21,6 +21,7 @@ let package = Package(
     .library(name: "GrawaMPI", targets: ["GrawaMPI"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
     .executable(name: "grawa-mpi-check", targets: ["grawa-mpi-check"]),
+    .executable(name: "grawa-mpi-bench", targets: ["grawa-mpi-bench"]),
   ],
   traits: [
     .trait(
@@ -48,6 +49,7 @@ let package = Package(
       name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "GrawaMPI", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     .executableTarget(name: "grawa-mpi-check", dependencies: ["GrawaMPI"]),
+    .executableTarget(name: "grawa-mpi-bench", dependencies: ["GrawaMPI"], path: "Benchmarks/grawa-mpi-bench"),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
