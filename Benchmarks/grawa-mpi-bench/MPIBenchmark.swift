@@ -9,6 +9,9 @@
   /// - gather + broadcast: EASGD's master and LSGD's leader: every rank's vector to rank 0,
   ///   then rank 0's vector back to all.
   ///
+  /// The gather's receive buffer is allocated by each call (as `MPIWorld.gather` does for a
+  /// caller), so its page faults are part of the gather + broadcast time.
+  ///
   /// Each repeat starts after a barrier; its time is the slowest rank's (an all-reduce of the
   /// per-rank times, outside the timed region). Bytes are per-rank payload P = 4 x floats and
   /// the traffic of the busiest rank: 2 (N-1)/N P for a bandwidth-optimal all-reduce, and
@@ -31,7 +34,8 @@
         case ("--sizes", let value?):
           let parsed = value.split(separator: ",").map { VectorSize(rawValue: String($0)) }
           guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
-            return fail("--sizes wants a list of \(VectorSize.allCases.map(\.rawValue)), got \(value)")
+            return fail(
+              "--sizes wants a list of \(VectorSize.allCases.map(\.rawValue)), got \(value)")
           }
           sizes = parsed.compactMap { $0 }
         case ("--repeats", let value?):
@@ -49,9 +53,13 @@
       do {
         let world = try MPIWorld(operationTimeout: .seconds(600))
         if world.rank == 0 {
+          // mpirun hands `--mca btl ...` to the ranks as OMPI_MCA_btl.
+          let transports =
+            ProcessInfo.processInfo.environment["OMPI_MCA_btl"]
+            ?? "Open MPI's default (self, vader shared memory, tcp)"
           print(
-            "grawa-mpi-bench: \(world.size) ranks on \(world.processorName)"
-              + " (Open MPI chooses the transport: shared memory on one host unless --mca btl says)")
+            "grawa-mpi-bench: \(world.size) ranks, rank 0 on \(world.processorName);"
+              + " byte transfer layers: \(transports)")
           print(Row.header)
         }
         for size in sizes {
@@ -61,7 +69,9 @@
             try timeGatherBroadcast(world: world, size: size, repeats: count),
           ]
           if world.rank == 0 {
-            rows.forEach { print($0.formatted) }
+            for row in rows {
+              print(row.formatted)
+            }
           }
         }
         try world.finalize()
@@ -72,10 +82,10 @@
     }
 
     static func timeAllReduce(world: MPIWorld, size: VectorSize, repeats: Int) throws -> Row {
-      let input = [Float](repeating: Float(world.rank + 1) / 1024, count: size.count)
       var times: [Double] = []
       for _ in 0..<repeats {
-        var vector = input
+        // A fresh, written array: no copy-on-write or first-touch page fault in the timed part.
+        var vector = [Float](repeating: Float(world.rank + 1) / 1024, count: size.count)
         try world.barrier()
         let start = DispatchTime.now()
         try world.allReduceSum(&vector)

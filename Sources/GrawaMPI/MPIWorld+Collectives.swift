@@ -90,13 +90,17 @@
           MPI_Bcast(&count, 1, Int64.mpiDatatype, mpiRoot, cmpi_comm_world()), "MPI_Bcast",
           rank: rank)
         let mpiCount = try self.mpiCount(Int(count), "MPI_Bcast")
-        var received = isRoot ? values : [Element](unsafeUninitializedCapacity: Int(count)) {
-          _, initialized in
-          initialized = Int(count)
-        }
+        var received =
+          isRoot
+          ? values
+          : [Element](unsafeUninitializedCapacity: Int(count)) {
+            _, initialized in
+            initialized = Int(count)
+          }
         try received.withUnsafeMutableBytes { buffer in
           try MPIWorld.check(
-            MPI_Bcast(buffer.baseAddress, mpiCount, Element.mpiDatatype, mpiRoot, cmpi_comm_world()),
+            MPI_Bcast(
+              buffer.baseAddress, mpiCount, Element.mpiDatatype, mpiRoot, cmpi_comm_world()),
             "MPI_Bcast", rank: rank)
         }
         return received

@@ -55,10 +55,12 @@
       var values = [Float](repeating: 0, count: valueBytes / MemoryLayout<Float>.size)
       raw.withUnsafeBytes { source in
         scores.withUnsafeMutableBytes { target in
-          target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[headerSize..<(headerSize + scoreBytes)]))
+          target.copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: source[headerSize..<(headerSize + scoreBytes)]))
         }
         values.withUnsafeMutableBytes { target in
-          target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(headerSize + scoreBytes)...]))
+          target.copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: source[(headerSize + scoreBytes)...]))
         }
       }
       self.init(values: values, scores: scores)

@@ -50,7 +50,8 @@
           options.timeoutSeconds = seconds
         case "--corrupt":
           guard let corruption = Corruption(rawValue: value) else {
-            throw CheckOptionsError.invalid("--corrupt wants one of \(Corruption.allCases.map(\.rawValue)), got \(value)")
+            throw CheckOptionsError.invalid(
+              "--corrupt wants one of \(Corruption.allCases.map(\.rawValue)), got \(value)")
           }
           options.corruption = corruption
         case "--stall-rank":

@@ -37,7 +37,8 @@
       XCTAssertTrue(output.contains("FAIL (on 2 ranks) all-reduce-sum-float"), output)
       XCTAssertTrue(output.contains("sum[3] = 13.0, expected 12.0"), output)
       XCTAssertTrue(
-        output.contains("grawa-mpi-check: 1 of \(Self.checkCount) checks failed on 2 ranks"), output)
+        output.contains("grawa-mpi-check: 1 of \(Self.checkCount) checks failed on 2 ranks"), output
+      )
     }
 
     /// The root of the gather (the last rank) must notice that rank 1 sent one byte too many.
@@ -45,7 +46,8 @@
       let (status, output) = try MPIRun.run(
         ranks: 3, program: "grawa-mpi-check", arguments: ["--corrupt", "gather"], timeout: 120)
       XCTAssertEqual(status, 1, output)
-      XCTAssertTrue(output.contains("rank 2: FAIL gather-variable-bytes: from rank 1: [1, 1]"), output)
+      XCTAssertTrue(
+        output.contains("rank 2: FAIL gather-variable-bytes: from rank 1: [1, 1]"), output)
     }
 
     /// Rank 1 sleeps instead of joining the last barrier: rank 0 must give up after the 2 s
@@ -90,7 +92,8 @@
         run.output)
       XCTAssertLessThan(elapsed, 20)
       for (rank, pid) in pids where rank != 2 {
-        XCTAssertFalse(MPICheckProgramTests.isAlive(pid), "rank \(rank) (pid \(pid)) outlived mpirun")
+        XCTAssertFalse(
+          MPICheckProgramTests.isAlive(pid), "rank \(rank) (pid \(pid)) outlived mpirun")
       }
     }
 
