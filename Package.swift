@@ -72,7 +72,7 @@ let package = Package(
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaNN"]),
-    // Runs grawa-mpi-check under mpirun; compiles empty without the MPI trait.
-    .testTarget(name: "GrawaMPITests"),
+    // grawa-mpi-check under mpirun, and GrawaMPI's pure types; compiles empty without trait MPI.
+    .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI"]),
   ]
 )

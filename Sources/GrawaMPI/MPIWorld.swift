@@ -55,10 +55,14 @@
     ///   - threadLevel: the thread support to ask for; initialisation fails if MPI grants less.
     ///   - operationTimeout: how long any one operation (initialisation included) may take
     ///     before this process ends every rank; see the type's discussion.
+    ///   - reportsTermination: install a SIGTERM handler that prints this rank's name before
+    ///     exiting with 143 (`mpirun` sends SIGTERM to every rank when one dies). Pass `false`
+    ///     if the program handles SIGTERM itself.
     /// - Throws: `MPIError` if MPI was already initialised in this process, if
     ///   `MPI_Init_thread` fails, or if the granted thread level is too low.
     public init(
-      threadLevel: MPIThreadLevel = .funneled, operationTimeout: Duration = .seconds(300)
+      threadLevel: MPIThreadLevel = .funneled, operationTimeout: Duration = .seconds(300),
+      reportsTermination: Bool = true
     ) throws {
       let claimed = MPIWorld.initialisationClaimed.compareExchange(
         expected: false, desired: true, ordering: .sequentiallyConsistent)
@@ -77,9 +81,17 @@
           "grawa-mpi: MPI_Init_thread did not complete within \(operationTimeout); exiting\n")
         exit(MPIWorld.timeoutExitCode)
       }
-      let started = try startup.value.get()
-      TerminationNotice.install(
-        rank: started.rank, size: started.size, processorName: started.processorName)
+      let started: Startup
+      do {
+        started = try startup.value.get()
+      } catch {
+        thread.stopAfterPendingJobs()
+        throw error
+      }
+      if reportsTermination {
+        TerminationNotice.install(
+          rank: started.rank, size: started.size, processorName: started.processorName)
+      }
       self.rank = started.rank
       self.size = started.size
       self.processorName = started.processorName

@@ -45,11 +45,16 @@
         throw ScoredVectorDecodingError(byteCount: raw.count, reason: "shorter than its header")
       }
       let scoreCount = raw.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
-      let scoreBytes = Int(clamping: scoreCount) * MemoryLayout<Double>.size
-      let valueBytes = raw.count - headerSize - scoreBytes
-      guard scoreCount >= 0, valueBytes >= 0, valueBytes % MemoryLayout<Float>.size == 0 else {
+      let bytesAfterHeader = raw.count - headerSize
+      guard scoreCount >= 0, scoreCount <= bytesAfterHeader / MemoryLayout<Double>.size else {
         throw ScoredVectorDecodingError(
-          byteCount: raw.count, reason: "header says \(scoreCount) scores, which does not fit")
+          byteCount: raw.count, reason: "header says \(scoreCount) scores, which do not fit")
+      }
+      let scoreBytes = Int(scoreCount) * MemoryLayout<Double>.size
+      let valueBytes = bytesAfterHeader - scoreBytes
+      guard valueBytes % MemoryLayout<Float>.size == 0 else {
+        throw ScoredVectorDecodingError(
+          byteCount: raw.count, reason: "\(valueBytes) bytes of values are not whole floats")
       }
       var scores = [Double](repeating: 0, count: Int(scoreCount))
       var values = [Float](repeating: 0, count: valueBytes / MemoryLayout<Float>.size)
