@@ -177,6 +177,7 @@
       let outcome = UncheckedBox<Result<Value, any Error>?>(nil)
       withoutActuallyEscaping(body) { escapableBody in
         let ran = thread.run(before: .now() + MPIWorld.dispatchInterval(timeout)) {
+          MPIWorld.assertOnInitialisingThread(operation)
           outcome.value = Result { try escapableBody() }
         }
         // The abort happens in here, while the closure may still be queued or running: this
@@ -230,6 +231,17 @@
       let processorName = String(
         decoding: name.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
       return Startup(rank: Int(rank), size: Int(size), processorName: processorName)
+    }
+
+    /// In debug builds, stops the process if `operation` is about to run on a thread other than
+    /// the one that called `MPI_Init_thread`: `MPI_THREAD_FUNNELED` forbids that, and Open MPI
+    /// built with thread support does not complain on its own.
+    private static func assertOnInitialisingThread(_ operation: String) {
+      #if DEBUG
+        var isMain: Int32 = 0
+        _ = MPI_Is_thread_main(&isMain)
+        assert(isMain != 0, "\(operation) called off the thread that initialised MPI")
+      #endif
     }
 
     /// Throws `MPIError` unless `code` is `MPI_SUCCESS`.

@@ -1,4 +1,5 @@
 #if MPI
+  import Foundation
   import GrawaMPI
 
   /// One named check: returns this rank's mismatches, empty when it passed here.
@@ -41,6 +42,7 @@
         Check(name: "all-gather-scored-vectors", run: allGatherScoredVectors),
         Check(name: "gather-average-broadcast", run: gatherAverageBroadcast),
         Check(name: "mpi-error-becomes-swift-error", run: errorBecomesSwiftError),
+        Check(name: "concurrent-callers", run: concurrentCallers),
       ]
     }
 
@@ -237,6 +239,44 @@
       return mismatches
     }
 
+    /// Four threads per rank each all-reduce 8 times at once, as worker threads of an engine
+    /// would. All 32 operations of a rank have the same size and input (r + 1), so however the
+    /// communication thread orders them, the k-th one of every rank pairs with the k-th of the
+    /// others, and every result is N(N+1)/2. In a debug build GrawaMPI also asserts that each
+    /// call runs on the thread that initialised MPI (`MPI_Is_thread_main`); running the calls on
+    /// the callers' threads instead trips that assertion here (tried once, by hand).
+    func concurrentCallers() throws -> [String] {
+      let results = ThreadResults()
+      let group = DispatchGroup()
+      for thread in 0..<4 {
+        group.enter()
+        let world = self.world
+        let rank = self.rank
+        Thread.detachNewThread {
+          defer { group.leave() }
+          do {
+            for _ in 0..<8 {
+              var values = [Float](repeating: Float(rank + 1), count: 1000)
+              try world.allReduceSum(&values)
+              results.append(values)
+            }
+          } catch {
+            results.fail("thread \(thread): \(error)")
+          }
+        }
+      }
+      group.wait()
+      let expected = [Float](repeating: Float(triangle), count: 1000)
+      var mismatches = results.failures
+      if results.values.count != 32 {
+        mismatches.append("\(results.values.count) of 32 all-reduces returned")
+      }
+      for values in results.values where values != expected {
+        mismatches.append(contentsOf: compare(values, expected, "sum"))
+      }
+      return mismatches
+    }
+
     // MARK: - Helpers
 
     func scoredVector(of source: Int) -> ScoredVector {
@@ -269,6 +309,25 @@
       }
       return hash
     }
+  }
+
+  /// What the threads of `concurrentCallers` return, collected under a lock.
+  final class ThreadResults: @unchecked Sendable {
+    // @unchecked: every property is read and written with `lock` held.
+    private let lock = NSLock()
+    private var storedValues: [[Float]] = []
+    private var storedFailures: [String] = []
+
+    func append(_ values: [Float]) {
+      lock.withLock { storedValues.append(values) }
+    }
+
+    func fail(_ message: String) {
+      lock.withLock { storedFailures.append(message) }
+    }
+
+    var values: [[Float]] { lock.withLock { storedValues } }
+    var failures: [String] { lock.withLock { storedFailures } }
   }
 
   /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator every rank can rerun.

@@ -6,7 +6,7 @@
   /// a spoiled input that must fail, a stalled rank that must time out, a killed rank that must
   /// end the others.
   final class MPICheckProgramTests: XCTestCase {
-    static let checkCount = 13
+    static let checkCount = 14
 
     func testTwoRanks_everyCollectiveMatchesHandComputedValues() throws {
       let (status, output) = try MPIRun.run(ranks: 2, program: "grawa-mpi-check", timeout: 120)
