@@ -136,8 +136,10 @@
     /// calls `MPI_Abort` with `exitCode`.
     ///
     /// This is the one MPI call made off the communication thread: it must work while that
-    /// thread is stuck inside a collective. Open MPI's abort only signals the launcher, which
-    /// then ends every rank, so it does not touch the stuck call's state.
+    /// thread is stuck inside a collective, which `MPI_THREAD_FUNNELED` does not strictly allow.
+    /// Open MPI 4.1's abort asks the launcher to end every rank and does not wait for the stuck
+    /// call (tested: the stalled-rank test ends in seconds with exit code `exitCode`); should it
+    /// ever block, this process ends itself 10 s later.
     public func abortEveryRank(_ message: String, exitCode: Int32) -> Never {
       MPIWorld.writeToStandardError(
         "grawa-mpi: rank \(rank) of \(size) on \(processorName): \(message)\n")
