@@ -1,8 +1,12 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // swift-grawa: distributed data-parallel training with the GRAWA family of algorithms, in pure Swift.
 //
 // Build flags: this manifest carries no unsafe flags, so other packages can depend on it by version.
 // Wide SIMD (AVX-512 on Zen 4/5) comes from the command line; see README.md, "Building fast".
+//
+// Traits: `MPI` (off by default) builds the Open MPI layer (`GrawaMPI`, `grawa-mpi-check`,
+// `grawa-mpi-bench`) against the system Open MPI: `swift build --traits MPI`. Without it those
+// targets compile empty and nothing needs Open MPI; see README.md, "Clusters (MPI)".
 import PackageDescription
 
 let package = Package(
@@ -15,7 +19,16 @@ let package = Package(
     .library(name: "GrawaDistributed", targets: ["GrawaDistributed"]),
     .library(name: "GrawaExperiments", targets: ["GrawaExperiments"]),
     .library(name: "GrawaPlot", targets: ["GrawaPlot"]),
+    .library(name: "GrawaMPI", targets: ["GrawaMPI"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
+    .executable(name: "grawa-mpi-check", targets: ["grawa-mpi-check"]),
+    .executable(name: "grawa-mpi-bench", targets: ["grawa-mpi-bench"]),
+  ],
+  traits: [
+    .trait(
+      name: "MPI",
+      description: "Build GrawaMPI and its check and benchmark programs against the system Open MPI."),
+    .default(enabledTraits: []),
   ],
   dependencies: [],
   targets: [
@@ -37,6 +50,12 @@ let package = Package(
     // configuration and run files, the analyses, the Vincent toy, the model benchmark.
     .target(
       name: "GrawaExperiments", dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed"]),
+    // Layer 2, beside the engine: collectives over Open MPI, every call on one thread (trait MPI).
+    .systemLibrary(
+      name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    .target(name: "GrawaMPI", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+    .executableTarget(name: "grawa-mpi-check", dependencies: ["GrawaMPI"]),
+    .executableTarget(name: "grawa-mpi-bench", dependencies: ["GrawaMPI"], path: "Benchmarks/grawa-mpi-bench"),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
@@ -62,5 +81,7 @@ let package = Package(
     .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN"]),
+    // grawa-mpi-check under mpirun, and GrawaMPI's pure types; compiles empty without trait MPI.
+    .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI"]),
   ]
 )
