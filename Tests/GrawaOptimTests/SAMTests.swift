@@ -193,3 +193,57 @@ final class SAMTests: XCTestCase {
     XCTAssertEqual(sam.exportState().stepCount, 1)
   }
 }
+
+/// SAM as an ``Optimizer``: it needs a gradient computation, and declares only the second
+/// gradients final.
+final class SAMOptimizerTests: XCTestCase {
+  /// f(x) = 0.5 * ||x||^2, gradient x; counts computations and which ones were declared final.
+  private final class Quadratic: GradientComputation {
+    let parameter: Parameter
+    var computations = 0
+    var finalAfter: [Int] = []
+    init(_ parameter: Parameter) { self.parameter = parameter }
+    func computeGradients() throws -> Float {
+      computations += 1
+      let loss = try (parameter.value * parameter.value).sum() * Float(0.5)
+      try loss.backward()
+      return loss.scalar
+    }
+    func gradientsAreFinal() throws { finalAfter.append(computations) }
+  }
+
+  func testStepWithoutAComputation_isRefusedAndChangesNothing() throws {
+    let x = Parameter(Tensor([3, 4]))
+    let sam = try SAM(base: try SGD(parameters: [x], learningRate: 0.1), rho: 0.5)
+    try (x.value * x.value).sum().backward()
+    XCTAssertThrowsError(try sam.step()) { error in
+      XCTAssertTrue("\(error)".contains("step(computing:)"), "\(error)")
+    }
+    XCTAssertEqual(x.value.scalars, [3, 4])
+  }
+
+  func testStepComputing_ascendsThenDescendsWithTheSecondGradient() throws {
+    // x = [3, 4], g = x, ||g|| = 5, rho 0.5: e = 0.1 * [3, 4] = [0.3, 0.4]; gradient at x + e is
+    // [3.3, 4.4]; plain SGD lr 0.1 at x: [3 - 0.33, 4 - 0.44] = [2.67, 3.56]. The loss returned is
+    // the one at x: 0.5 * 25 = 12.5.
+    let x = Parameter(Tensor([3, 4]))
+    let sam = try SAM(base: try SGD(parameters: [x], learningRate: 0.1), rho: 0.5)
+    let computation = Quadratic(x)
+    XCTAssertEqual(try sam.step(computing: computation), 12.5)
+    XCTAssertEqual(computation.computations, 2)
+    XCTAssertEqual(computation.finalAfter, [2], "only the ascent point's gradients are final")
+    XCTAssertEqual(x.value.scalars[0], 2.67, accuracy: 1e-6)
+    XCTAssertEqual(x.value.scalars[1], 3.56, accuracy: 1e-6)
+  }
+
+  func testSGDStepComputing_computesOnceAndDeclaresFinal() throws {
+    // x = [3, 4], g = x; lr 0.1: [2.7, 3.6].
+    let x = Parameter(Tensor([3, 4]))
+    let sgd = try SGD(parameters: [x], learningRate: 0.1)
+    let computation = Quadratic(x)
+    XCTAssertEqual(try sgd.step(computing: computation), 12.5)
+    XCTAssertEqual(computation.finalAfter, [1])
+    XCTAssertEqual(x.value.scalars[0], 2.7, accuracy: 1e-6)
+    XCTAssertEqual(x.value.scalars[1], 3.6, accuracy: 1e-6)
+  }
+}
