@@ -194,67 +194,85 @@ public final class DistributedTrainer {
         progress(report(tick, stepsPerEpoch: environment.stepsPerEpoch, budget: budget, controller: controller))
         continue
       case .paused(let boundary, let decision, let snapshots):
-        let centerInfo = transport.onCenter { center in center.snapshot() }
-        if decision.evaluate || decision.stop != nil {
-          let parameterVectors = snapshots.map(\.parameters)
-          let buffers = snapshots.map(\.buffers)
-          let equal = [Double](repeating: 1 / Double(workers), count: workers)
-          let reported = try strategy.reportedCenter(state: centerInfo.state)
-            ?? WeightedAverage.combine(parameterVectors, weights: equal)
-          try ComputeThreads.withLimit(cores) {
-            lastTest = try evaluator.evaluate(parameters: reported, workerBuffers: buffers)
-            if let weighted = strategy.weightedCenter(state: centerInfo.state) {
-              lastWeighted = try evaluator.evaluate(parameters: weighted, workerBuffers: buffers)
-            }
-          }
-          evaluations += 1
-          let row = metricsRow(
-            snapshots: snapshots, decision: decision, syncs: centerInfo.syncCount, metrics: centerInfo.lastMetrics,
-            test: lastTest, weighted: lastWeighted, wallSeconds: earlierWall + Date().timeIntervalSince(wallStart))
-          for sink in sinks {
-            try sink.append(row)
-          }
-          lastRow = row
-          progress(
-            TrainingProgressReport(
-              epoch: row.epoch, step: row.step, trainLoss: row.trainLoss ?? .nan, trainError: row.trainError ?? .nan,
-              trainingSeconds: decision.trainingSeconds, secondsLeft: nil, evaluation: row))
-        }
-        if let checkpoint, decision.checkpoint || decision.stop != nil {
-          // An evaluation consumed the training windows: the workers restart them, and so does a
-          // run resumed from here.
-          var saved = snapshots
+        // An error here (an unhealthy state, a metrics sink or checkpoint failure) stops every
+        // worker before it propagates: none is left waiting at the boundary.
+        func handle() throws -> TrainingSummary? {
+          let centerInfo = transport.onCenter { center in center.snapshot() }
           if decision.evaluate || decision.stop != nil {
-            for index in saved.indices {
-              saved[index].windowLossSum = 0
-              saved[index].windowWrong = 0
-              saved[index].windowCount = 0
+            let parameterVectors = snapshots.map(\.parameters)
+            let buffers = snapshots.map(\.buffers)
+            let equal = [Double](repeating: 1 / Double(workers), count: workers)
+            let reported = try strategy.reportedCenter(state: centerInfo.state)
+              ?? WeightedAverage.combine(parameterVectors, weights: equal)
+            try ComputeThreads.withLimit(cores) {
+              lastTest = try evaluator.evaluate(parameters: reported, workerBuffers: buffers)
+              if let weighted = strategy.weightedCenter(state: centerInfo.state) {
+                lastWeighted = try evaluator.evaluate(parameters: weighted, workerBuffers: buffers)
+              }
             }
+            evaluations += 1
+            try HealthCheck.evaluation(lastTest, weighted: lastWeighted, step: snapshots.first?.steps ?? 0)
+            let row = metricsRow(
+              snapshots: snapshots, decision: decision, syncs: centerInfo.syncCount, metrics: centerInfo.lastMetrics,
+              test: lastTest, weighted: lastWeighted, wallSeconds: earlierWall + Date().timeIntervalSince(wallStart))
+            for sink in sinks {
+              try sink.append(row)
+            }
+            lastRow = row
+            progress(
+              TrainingProgressReport(
+                epoch: row.epoch, step: row.step, trainLoss: row.trainLoss ?? .nan, trainError: row.trainError ?? .nan,
+                trainingSeconds: decision.trainingSeconds, secondsLeft: nil, evaluation: row))
           }
-          let state = RunState(
-            configuration: runDescription, boundary: boundary, centerSyncs: centerInfo.syncCount,
-            centerState: try StateCoding.encode(centerInfo.state), trainingSeconds: decision.trainingSeconds,
-            wallSeconds: earlierWall + Date().timeIntervalSince(wallStart), evaluations: evaluations,
-            workers: saved)
-          try CheckpointFile.write(state, to: checkpoint)
+          if let checkpoint, decision.checkpoint || decision.stop != nil {
+            // An evaluation consumed the training windows: the workers restart them, and so does a
+            // run resumed from here.
+            var saved = snapshots
+            if decision.evaluate || decision.stop != nil {
+              for index in saved.indices {
+                saved[index].windowLossSum = 0
+                saved[index].windowWrong = 0
+                saved[index].windowCount = 0
+              }
+            }
+            try HealthCheck.snapshots(saved)
+            let state = RunState(
+              configuration: runDescription, boundary: boundary, centerSyncs: centerInfo.syncCount,
+              centerState: try StateCoding.encode(centerInfo.state), trainingSeconds: decision.trainingSeconds,
+              wallSeconds: earlierWall + Date().timeIntervalSince(wallStart), evaluations: evaluations,
+              workers: saved)
+            try CheckpointFile.write(state, to: checkpoint)
+          }
+          if let stop = decision.stop {
+            stopReason = stop
+            finalSnapshots = snapshots
+            controller.resume(after: boundary)
+            finished.wait()
+            let steps = finalSnapshots.first?.steps ?? 0
+            let trainingSeconds = decision.trainingSeconds
+            let images = Double(steps * environment.samplesPerBatch * workers)
+            return TrainingSummary(
+              strategy: strategy.name, workers: workers, epochs: Double(steps) / Double(environment.stepsPerEpoch),
+              steps: steps, syncs: centerInfo.syncCount, trainingSeconds: trainingSeconds,
+              wallSeconds: earlierWall + Date().timeIntervalSince(wallStart),
+              imagesPerSecond: trainingSeconds > 0 ? images / trainingSeconds : 0,
+              localSeconds: lastRow?.localSeconds ?? 0, distributedSeconds: lastRow?.distributedSeconds ?? 0,
+              waitSeconds: lastRow?.waitSeconds ?? 0,
+              finalTest: lastTest, finalWeightedTest: lastWeighted, stopReason: stopReason.rawValue)
+          }
+          return nil
         }
-        if let stop = decision.stop {
-          stopReason = stop
-          finalSnapshots = snapshots
+        let summary: TrainingSummary?
+        do {
+          summary = try handle()
+        } catch {
+          controller.fail(error)
+          transport.abort(error)
           controller.resume(after: boundary)
           finished.wait()
-          let steps = finalSnapshots.first?.steps ?? 0
-          let trainingSeconds = decision.trainingSeconds
-          let images = Double(steps * environment.samplesPerBatch * workers)
-          return TrainingSummary(
-            strategy: strategy.name, workers: workers, epochs: Double(steps) / Double(environment.stepsPerEpoch),
-            steps: steps, syncs: centerInfo.syncCount, trainingSeconds: trainingSeconds,
-            wallSeconds: earlierWall + Date().timeIntervalSince(wallStart),
-            imagesPerSecond: trainingSeconds > 0 ? images / trainingSeconds : 0,
-            localSeconds: lastRow?.localSeconds ?? 0, distributedSeconds: lastRow?.distributedSeconds ?? 0,
-            waitSeconds: lastRow?.waitSeconds ?? 0,
-            finalTest: lastTest, finalWeightedTest: lastWeighted, stopReason: stopReason.rawValue)
+          throw error
         }
+        if let summary { return summary }
         controller.resume(after: boundary)
       }
     }

@@ -131,4 +131,61 @@ final class TrainingTaskTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("each of the 30 workers gets 12 of the 384 samples, fewer than one batch (16)"), "\($0)")
     }
   }
+
+  // MARK: - Unhealthy states (issue 16, bug 3)
+
+  /// A linear layer with a statistic that overflows during training: the training loss stays
+  /// finite, but the buffer becomes infinite after three steps, and in inference mode the output
+  /// adds `buffer * 0` (NaN once the buffer is infinite).
+  private final class Overflowing: Layer {
+    let linear: Linear
+    let statistic = Buffer(Tensor([0]))
+    init(generator: inout RandomGenerator) {
+      linear = Linear(inputFeatures: 4, outputFeatures: 3, generator: &generator)
+    }
+    func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+      let output = try linear(input, context)
+      if context.mode == .training {
+        statistic.value = Tensor(statistic.value.scalars.map { $0 * 1e30 + 1 })
+        return output
+      }
+      return output.adding(statistic.value.scalars[0] * 0)
+    }
+    var namedParameters: [(name: String, parameter: Parameter)] { prefixed("linear", linear.namedParameters) }
+    var namedBuffers: [(name: String, buffer: Buffer)] { [("statistic", statistic)] }
+  }
+
+  private func overflowingTask(evaluate: Bool) throws -> TrainingTask {
+    var overflowing = try task()
+    overflowing.makeModel = { generator in Overflowing(generator: &generator) }
+    if !evaluate { overflowing.evaluation = nil }
+    return overflowing
+  }
+
+  func testNonFiniteBuffers_stopTheRunBeforeACheckpointIsWritten() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("task-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let checkpoint = directory.appendingPathComponent("run.grawa")
+    let trainer = try DistributedTrainer(
+      task: try overflowingTask(evaluate: false), settings: settings(steps: 8), strategy: Independent())
+    XCTAssertThrowsError(try trainer.run(checkpoint: checkpoint)) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "the run diverged by step 8: worker 0's buffers hold 1 non-finite values; nothing was written from this "
+          + "state (the last checkpoint is kept)")
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint.path))
+  }
+
+  func testNonFiniteCenterTestLoss_stopsTheRunAtThatEvaluation() throws {
+    let sink = Rows()
+    let trainer = try DistributedTrainer(
+      task: try overflowingTask(evaluate: true), settings: settings(steps: 24), strategy: Independent())
+    XCTAssertThrowsError(try trainer.run(metrics: [sink])) { error in
+      XCTAssertEqual((error as? UnhealthyStateError)?.step, 4, "the first evaluation, at step 4")
+      XCTAssertTrue("\(error)".contains("the center's test loss is") && "\(error)".contains("nan"), "\(error)")
+    }
+    XCTAssertEqual(sink.rows.count, 0, "no row is written from the diverged state")
+  }
 }
