@@ -58,7 +58,7 @@ final class DatasetShard: BatchShard {
   private let source: DatasetSource
   private let sampler: ShardSampler
   private let worker: Int
-  private var plan: (epoch: Int, plan: BatchPlan)?
+  private let plans = EpochMemo<BatchPlan>()
 
   init(source: DatasetSource, sampler: ShardSampler, worker: Int) {
     self.source = source
@@ -69,18 +69,12 @@ final class DatasetShard: BatchShard {
   var batchesPerEpoch: Int { sampler.shardSize / source.batchSize }
 
   func batch(epoch: Int, index: Int) throws -> Batch {
-    guard index >= 0, index < batchesPerEpoch else {
-      throw DataError(path: nil, "batch \(index) of an epoch of \(batchesPerEpoch) batches")
-    }
-    let current: BatchPlan
-    if let plan, plan.epoch == epoch {
-      current = plan.plan
-    } else {
-      current = try BatchPlan(
+    try EpochMemo<BatchPlan>.checkBatch(index, of: batchesPerEpoch)
+    let plan = try plans.value(for: epoch) {
+      try BatchPlan(
         dataset: source.dataset, order: sampler.shard(worker: worker, epoch: epoch), batchSize: source.batchSize,
         dropLast: true, pipeline: source.recipe.training, seed: source.seed, epoch: epoch, stream: UInt64(worker))
-      plan = (epoch, current)
     }
-    return current.batch(at: index)
+    return plan.batch(at: index)
   }
 }

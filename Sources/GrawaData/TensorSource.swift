@@ -76,7 +76,7 @@ final class TensorShard: BatchShard {
   private let source: TensorSource
   private let sampler: ShardSampler
   private let worker: Int
-  private var order: (epoch: Int, indices: [Int])?
+  private let orders = EpochMemo<[Int]>()
 
   init(source: TensorSource, sampler: ShardSampler, worker: Int) {
     self.source = source
@@ -87,16 +87,8 @@ final class TensorShard: BatchShard {
   var batchesPerEpoch: Int { sampler.shardSize / source.batchSize }
 
   func batch(epoch: Int, index: Int) throws -> Batch {
-    guard index >= 0, index < batchesPerEpoch else {
-      throw DataError(path: nil, "batch \(index) of an epoch of \(batchesPerEpoch) batches")
-    }
-    let indices: [Int]
-    if let order, order.epoch == epoch {
-      indices = order.indices
-    } else {
-      indices = sampler.shard(worker: worker, epoch: epoch)
-      order = (epoch, indices)
-    }
+    try EpochMemo<[Int]>.checkBatch(index, of: batchesPerEpoch)
+    let indices = orders.value(for: epoch) { sampler.shard(worker: worker, epoch: epoch) }
     let start = index * source.batchSize
     return try source.batch(of: Array(indices[start..<(start + source.batchSize)]), index: index)
   }

@@ -24,13 +24,6 @@ public struct DataParallel: DistributedStrategy {
     Contribution(worker: worker.worker, vector: try worker.gradients(), report: NoState())
   }
 
-  /// The mean.
-  public func combination(
-    of reports: [Contribution<NoState>], state: inout NoState, layout: ParameterLayout
-  ) throws -> VectorCombination {
-    .mean(of: reports.count)
-  }
-
   /// The mean gradient, `(1/W) sum_i g_i`.
   public func outcome(
     of reports: [Contribution<NoState>], combination: VectorCombination, combined: [Float], state: inout NoState

@@ -40,18 +40,6 @@ public struct EASGD: DistributedStrategy {
     CenterState(master: initial)
   }
 
-  /// The worker's parameters.
-  public func contribution(_ worker: any WorkerContext, state: inout NoState) throws -> Contribution<NoState> {
-    Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
-  }
-
-  /// The workers' mean.
-  public func combination(
-    of reports: [Contribution<NoState>], state: inout CenterState, layout: ParameterLayout
-  ) throws -> VectorCombination {
-    .mean(of: reports.count)
-  }
-
   /// The master moves `beta` toward the workers' mean; workers will move `alpha = beta / W` toward
   /// the old master.
   public func outcome(

@@ -13,19 +13,8 @@ public struct Independent: DistributedStrategy {
   /// Never.
   public var schedule: SyncSchedule { .never }
 
-  /// The parameters (a sync never happens on the schedule; a user's loop may still force one).
-  public func contribution(_ worker: any WorkerContext, state: inout NoState) throws -> Contribution<NoState> {
-    Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
-  }
-
-  /// The plain average.
-  public func combination(
-    of reports: [Contribution<NoState>], state: inout NoState, layout: ParameterLayout
-  ) throws -> VectorCombination {
-    .mean(of: reports.count)
-  }
-
-  /// The plain average, with no pull.
+  /// The plain average of the parameters (a sync never happens on the schedule; a user's loop
+  /// may still force one), with no pull.
   public func outcome(
     of reports: [Contribution<NoState>], combination: VectorCombination, combined: [Float], state: inout NoState
   ) throws -> PullOutcome {

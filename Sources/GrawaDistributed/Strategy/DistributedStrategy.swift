@@ -115,6 +115,20 @@ extension DistributedStrategy where WorkerState == NoState {
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> NoState { NoState() }
 }
 
+extension DistributedStrategy where Report == NoState {
+  /// The worker's parameters, with nothing else (EASGD, independent workers).
+  public func contribution(_ worker: any WorkerContext, state: inout WorkerState) throws -> Contribution<NoState> {
+    Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
+  }
+
+  /// The plain average of the workers' vectors.
+  public func combination(
+    of reports: [Contribution<NoState>], state: inout CenterState, layout: ParameterLayout
+  ) throws -> VectorCombination {
+    .mean(of: reports.count)
+  }
+}
+
 extension DistributedStrategy where CenterState == NoState {
   /// No center state.
   public func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> NoState { NoState() }

@@ -26,22 +26,9 @@ final class DistributedTrainerTests: XCTestCase {
   private func configuration(
     _ strategy: StrategyKind, workers: Int = 4, steps: Int = 8, period: Int = 2, threads: Int = 2
   ) -> TrainingConfiguration {
-    var config = TrainingConfiguration()
-    config.model = .tinyCNN
-    config.dataset = .synthetic
-    config.trainLimit = 512
-    config.testLimit = 128
-    config.batchSize = 16
-    config.strategy = strategy
-    config.strategySettings = strategy.defaultSettings
-    config.strategySettings.communicationPeriod = period
-    config.workers = workers
-    config.steps = steps
-    config.evaluateEvery = 0.5
-    config.batchNormBatches = 4
-    config.threads = threads
-    config.seed = 11
-    return config
+    tinyConfiguration(
+      strategy, workers: workers, trainLimit: 512, testLimit: 128, steps: steps, period: period, batchNormBatches: 4,
+      threads: threads, seed: 11)
   }
 
   private struct Outcome {

@@ -32,24 +32,9 @@ final class StrategyRegressionTests: XCTestCase {
   ]
 
   private func configuration(_ strategy: StrategyKind) -> TrainingConfiguration {
-    var config = TrainingConfiguration()
-    config.model = .tinyCNN
-    config.dataset = .synthetic
-    config.trainLimit = 384
-    config.testLimit = 96
-    config.batchSize = 16
-    config.strategy = strategy
-    config.strategySettings = strategy.defaultSettings
-    if strategy.usesPeriodicSync {
-      config.strategySettings.communicationPeriod = 4
-    }
-    config.workers = 3
-    config.steps = 16
-    config.evaluateEvery = 0.5
-    config.batchNormBatches = 2
-    config.threads = 2
-    config.seed = 5
-    return config
+    tinyConfiguration(
+      strategy, workers: 3, trainLimit: 384, testLimit: 96, steps: 16, period: strategy.usesPeriodicSync ? 4 : nil,
+      batchNormBatches: 2, threads: 2, seed: 5)
   }
 
   /// FNV-1a over 64 bits: enough to tell two runs apart, written here so the test needs nothing.

@@ -16,15 +16,7 @@ struct SpreadReportingAverage: DistributedStrategy {
   var schedule: SyncSchedule { .periodic(communicationPeriod: period) }
   var metricNames: [String] { ["spread"] }
 
-  func contribution(_ worker: any WorkerContext, state: inout NoState) throws -> Contribution<NoState> {
-    Contribution(worker: worker.worker, vector: try worker.parameters(), report: NoState())
-  }
-
-  func combination(
-    of reports: [Contribution<NoState>], state: inout NoState, layout: ParameterLayout
-  ) throws -> VectorCombination {
-    .mean(of: reports.count)
-  }
+  // The default contribution (the parameters) and combination (their plain average) serve.
 
   func outcome(
     of reports: [Contribution<NoState>], combination: VectorCombination, combined: [Float], state: inout NoState
