@@ -143,4 +143,15 @@ final class StrategyKindTests: XCTestCase {
     XCTAssertTrue(StrategyKind.dataParallelSAM.usesSAM)
     XCTAssertFalse(StrategyKind.dataParallelSGD.usesSAM)
   }
+
+  func testChoosingAStrategy_bringsItsDefaults_keepsSettingsChangedByHand() {
+    var configuration = TrainingConfiguration()
+    configuration.strategy = .mgrawa
+    XCTAssertEqual(configuration.strategySettings, StrategyKind.mgrawa.defaultSettings, "tau 32, c2 0.5, p2 0.01")
+    configuration.strategy = .easgd
+    XCTAssertEqual(configuration.strategySettings, StrategyKind.easgd.defaultSettings)
+    configuration.strategySettings.communicationPeriod = 7
+    configuration.strategy = .lsgd
+    XCTAssertEqual(configuration.strategySettings.communicationPeriod, 7, "a setting changed by hand stays")
+  }
 }

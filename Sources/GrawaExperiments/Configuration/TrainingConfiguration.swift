@@ -10,8 +10,15 @@ import GrawaTensor
 /// Defaults follow the paper (REFERENCE.md section 6): SGD with learning rate 0.1, momentum 0.9,
 /// Nesterov, weight decay 1e-4, batch 128 per worker.
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
-  /// The distributed strategy.
-  public var strategy: StrategyKind = .none
+  /// The distributed strategy. Choosing one while ``strategySettings`` still holds the previous
+  /// strategy's defaults brings the new strategy's defaults (settings changed by hand are kept).
+  public var strategy: StrategyKind = .none {
+    didSet {
+      if strategySettings == oldValue.defaultSettings {
+        strategySettings = strategy.defaultSettings
+      }
+    }
+  }
   /// The strategy's hyperparameters (tau, c2, p2, norm momentum, rho).
   public var strategySettings: StrategySettings = StrategyKind.none.defaultSettings
   /// The number of workers (W), each with its own replica and data shard.
