@@ -12,6 +12,8 @@ import PackageDescription
 let package = Package(
   name: "swift-grawa",
   products: [
+    // Everything below in one import (`import Grawa`).
+    .library(name: "Grawa", targets: ["Grawa"]),
     .library(name: "GrawaTensor", targets: ["GrawaTensor"]),
     .library(name: "GrawaNN", targets: ["GrawaNN"]),
     .library(name: "GrawaOptim", targets: ["GrawaOptim"]),
@@ -58,6 +60,10 @@ let package = Package(
     .executableTarget(name: "grawa-mpi-bench", dependencies: ["GrawaMPI"], path: "Benchmarks/grawa-mpi-bench"),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),
+    // The umbrella module: re-exports every library above.
+    .target(
+      name: "Grawa",
+      dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot"]),
     // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
     .target(
       name: "GrawaCLI",
@@ -78,7 +84,7 @@ let package = Package(
     .testTarget(name: "GrawaOptimTests", dependencies: ["GrawaOptim", "GrawaNN", "_TestSupport"]),
     .testTarget(name: "GrawaDataTests", dependencies: ["GrawaData", "_TestSupport"]),
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
-    .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "_TestSupport"]),
+    .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "Grawa", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN"]),
     // grawa-mpi-check under mpirun, and GrawaMPI's pure types; compiles empty without trait MPI.

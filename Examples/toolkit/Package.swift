@@ -14,13 +14,8 @@ let package = Package(
     .executableTarget(
       name: "toolkit-example",
       dependencies: [
-        .product(name: "GrawaTensor", package: "swift-grawa"),
-        .product(name: "GrawaNN", package: "swift-grawa"),
-        .product(name: "GrawaOptim", package: "swift-grawa"),
-        .product(name: "GrawaData", package: "swift-grawa"),
-        .product(name: "GrawaDistributed", package: "swift-grawa"),
-        // RunLog: metrics.csv and metrics.jsonl.
-        .product(name: "GrawaExperiments", package: "swift-grawa"),
+        // The umbrella product: every library of swift-grawa in one import.
+        .product(name: "Grawa", package: "swift-grawa")
       ])
   ]
 )

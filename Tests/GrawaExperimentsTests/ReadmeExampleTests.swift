@@ -1,10 +1,5 @@
 import Foundation
-import GrawaData
-import GrawaDistributed
-import GrawaExperiments
-import GrawaNN
-import GrawaOptim
-import GrawaTensor
+import Grawa
 import XCTest
 
 /// The README's "Your own model, data, loss and strategy" program, compiled and run as written

@@ -1,6 +1,5 @@
 import Foundation
-import GrawaData
-import GrawaTensor
+import Grawa
 
 /// Three interleaved spirals in the plane, one class each: a data *generator* (nothing is stored),
 /// deterministic in (seed, worker, epoch, batch) so runs reproduce and resume.

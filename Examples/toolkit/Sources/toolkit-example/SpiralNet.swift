@@ -1,5 +1,4 @@
-import GrawaNN
-import GrawaTensor
+import Grawa
 
 /// A model of our own: two hidden ReLU layers on 2-D points, written against the `Layer` protocol
 /// with its own parameters (no built-in layer is used).

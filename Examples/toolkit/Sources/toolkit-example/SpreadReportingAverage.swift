@@ -1,5 +1,4 @@
-import GrawaDistributed
-import GrawaTensor
+import Grawa
 
 /// A strategy of our own: every `period` steps the workers move halfway to their plain average,
 /// and the center publishes how far apart they were (the root-mean-square distance of the

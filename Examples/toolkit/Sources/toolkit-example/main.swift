@@ -5,12 +5,7 @@
 //   cd Examples/toolkit && swift run -c release -Xswiftc -target-cpu -Xswiftc native
 
 import Foundation
-import GrawaData
-import GrawaDistributed
-import GrawaExperiments
-import GrawaNN
-import GrawaOptim
-import GrawaTensor
+import Grawa
 
 nonisolated(unsafe) var failures = 0
 func check(_ condition: Bool, _ message: String) {
