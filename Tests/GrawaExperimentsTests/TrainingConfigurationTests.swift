@@ -19,7 +19,8 @@ final class TrainingConfigurationTests: XCTestCase {
     var configuration = valid()
     change(&configuration)
     XCTAssertThrowsError(try configuration.validate(), file: file, line: line) { error in
-      XCTAssertEqual(error as? SettingError, SettingError(setting, message), "\(error)", file: file, line: line)
+      XCTAssertEqual(
+        error as? SettingError, SettingError(setting, message), "\(error)", file: file, line: line)
     }
   }
 
@@ -33,7 +34,9 @@ final class TrainingConfigurationTests: XCTestCase {
     assertRejected(.workers, "must be at least 1, got 0") { $0.workers = 0 }
     assertRejected(.evaluateEvery, "must be positive, got 0.0 epochs") { $0.evaluateEvery = 0 }
     assertRejected(.threads, "must be 0 (all cores) or positive, got -2") { $0.threads = -2 }
-    assertRejected(.trainLimit, "must be at least one batch (batch size 128), got 10") { $0.trainLimit = 10 }
+    assertRejected(.trainLimit, "must be at least one batch (batch size 128), got 10") {
+      $0.trainLimit = 10
+    }
     assertRejected(.communicationPeriod, "must be at least 1, got 0") {
       $0.strategy = .lsgd
       $0.strategySettings = StrategyKind.lsgd.defaultSettings
@@ -43,7 +46,8 @@ final class TrainingConfigurationTests: XCTestCase {
 
   func testSettingError_describesTheSettingInWords() {
     XCTAssertEqual(
-      "\(SettingError(.proximityStrength, "must be in [0, 1], got 2"))", "proximity strength must be in [0, 1], got 2")
+      "\(SettingError(.proximityStrength, "must be in [0, 1], got 2"))",
+      "proximity strength must be in [0, 1], got 2")
     // The raw values are the configuration's property names, as config.json spells them.
     XCTAssertEqual(TrainingSetting.communicationPeriod.rawValue, "communicationPeriod")
     XCTAssertEqual(TrainingSetting.evaluateEvery.rawValue, "evaluateEvery")
@@ -51,7 +55,9 @@ final class TrainingConfigurationTests: XCTestCase {
 
   func testMissingBudget_isAConfigurationError() {
     XCTAssertThrowsError(try TrainingConfiguration().validate()) {
-      XCTAssertEqual($0 as? ConfigurationError, ConfigurationError("give a budget: epochs, steps, minutes or a combination"))
+      XCTAssertEqual(
+        $0 as? ConfigurationError,
+        ConfigurationError("give a budget: epochs, steps, minutes or a combination"))
     }
   }
 }
