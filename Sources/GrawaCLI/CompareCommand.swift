@@ -34,9 +34,6 @@ enum CompareCommand: Command {
     ones, and refuses a directory trained with other settings.
     """
 
-  /// The strategies compared when `--strategies` is not given.
-  static var defaultStrategies: [StrategyKind] { CompareOptions.strategies.defaultValue }
-
   /// The order runs are made in: seed-major, alternating the direction of the strategy list.
   static func plan(strategies: [StrategyKind], seeds: [UInt64]) -> [(strategy: StrategyKind, seed: UInt64)] {
     var order: [(strategy: StrategyKind, seed: UInt64)] = []

@@ -265,11 +265,6 @@ enum TrainCommand: Command {
     return [spent, speed, result].joined(separator: "\n")
   }
 
-  /// `value` without a trailing ".0" when it is whole (8 rather than 8.0).
-  static func formatted(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-  }
-
   /// The strategy-metric columns every `metrics.csv` of the command line has.
   static let metricColumns = ["weights", "leader"]
 

@@ -43,6 +43,15 @@ final class CommandHelpTests: XCTestCase {
     }
   }
 
+  func testEveryCommand_declaresEachFlagOnceAndParsesNoArguments() throws {
+    for command in GrawaCLI.commands {
+      let names = command.options.map(\.name)
+      XCTAssertEqual(
+        Set(names).count, names.count, "\(command.name) declares a flag twice: \(names)")
+      XCTAssertEqual(try command.parse([]).given.count, 0, command.name)
+    }
+  }
+
   func testHelpSubcommand_showsThatCommandsHelp() throws {
     let viaHelp = try CommandLineTests.run(["help", "train"])
     let viaFlag = try CommandLineTests.run(["train", "--help"])

@@ -8,8 +8,9 @@ import GrawaExperiments
 ///
 /// ```swift
 /// static let threads = Option<Int>(
-///   "threads", "N", default: 0, in: .from(0, to: 256), help: "Compute threads (0: all cores).")
-/// let threads = try parsed[BenchOptions.threads]   // an Int, the default when not given
+///   "threads", "N", default: 0, in: .from(0, to: 256), help: "Compute threads (0: all cores).",
+///   shownAs: "0, all cores")
+/// let threads = try parsed[AnalyzeOptions.threads]   // an Int: the default when not given
 /// ```
 ///
 /// Help shows the default from the same typed value (or `shownAs`, when a word says it better:
