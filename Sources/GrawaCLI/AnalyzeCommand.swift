@@ -8,45 +8,44 @@ enum AnalyzeCommand: Command {
   static let name = "analyze"
   static let abstract = "Flatness of a run's center model: gradient norm, Hessian top eigenvalues, trace."
 
-  static let specs: [OptionSpec] = [
-    .option("samples", "N", help: "Training samples the loss and Hessian are measured on.", default: "1000"),
-    .option("iterations", "K", help: "Lanczos iterations (top-K Ritz values).", default: "100"),
-    .option("trace-probes", "M", help: "Rademacher probes of Hutchinson's trace estimate (0: skip).", default: "10"),
-    .option("step", "H", help: "L2 length of the finite-difference step of Hessian-vector products.", default: "1e-3"),
-    .option("seed", "N", help: "Seed of the subset, the Lanczos start and the probes.", default: "0"),
-    .option("threads", "N", help: "Compute threads.", default: "all cores"),
-    .flag("quiet", help: "Print only the result."),
-  ]
+  static var options: [any OptionDeclaration] { AnalyzeOptions.all }
 
-  static var help: String {
-    helpText(
-      usage: "grawa-train analyze RUN_DIR [--samples N] [--iterations K] [--trace-probes M]", abstract: abstract,
-      specs: specs,
-      footer: """
-        Reads RUN_DIR/checkpoint.grawa, forms the center the run evaluates (EASGD's master, otherwise
-        the plain average of the workers) with batch-norm statistics obtained as in the run, and
-        measures on a seeded subset of the training set (no augmentation, batch norm in inference
-        mode): the mean loss, its gradient norm, train and test error, and the Hessian through
-        central differences of gradients, H v = (g(x + e v) - g(x - e v)) / (2e), |e v| = H.
-        Writes RUN_DIR/flatness.json. Each Hessian-vector product costs two gradient passes over
-        the subset: K + M products in all.
-        """)
+  static let usage = "grawa-train analyze RUN_DIR [--samples N] [--iterations K] [--trace-probes M]"
+
+  static let footer = """
+    Reads RUN_DIR/checkpoint.grawa, forms the center the run evaluates (EASGD's master, otherwise
+    the plain average of the workers) with batch-norm statistics obtained as in the run, and
+    measures on a seeded subset of the training set (no augmentation, batch norm in inference
+    mode): the mean loss, its gradient norm, train and test error, and the Hessian through
+    central differences of gradients, H v = (g(x + e v) - g(x - e v)) / (2e), |e v| = H.
+    Writes RUN_DIR/flatness.json. Each Hessian-vector product costs two gradient passes over
+    the subset: K + M products in all.
+    """
+
+  /// The analysis settings the options give.
+  static func settings(from parsed: ParsedArguments) throws -> FlatnessSettings {
+    var settings = FlatnessSettings()
+    settings.samples = try parsed[AnalyzeOptions.samples]
+    settings.iterations = try parsed[AnalyzeOptions.iterations]
+    settings.traceProbes = try parsed[AnalyzeOptions.traceProbes]
+    settings.step = try parsed[AnalyzeOptions.step]
+    settings.seed = try parsed[AnalyzeOptions.seed]
+    return settings
   }
 
   static func run(_ arguments: [String]) throws {
-    let parsed = try ParsedArguments(arguments, specs: specs)
+    let parsed = try parse(arguments)
     guard parsed.positional.count == 1 else {
       throw CLIError.usage("give exactly one run directory")
     }
-    var settings = FlatnessSettings()
-    settings.samples = try parsed.int("samples", default: 1000, in: 1...10_000_000)
-    settings.iterations = try parsed.int("iterations", default: 100, in: 1...100_000)
-    settings.traceProbes = try parsed.int("trace-probes", default: 10, in: 0...100_000)
-    settings.step = try parsed.double("step", default: 1e-3, in: 1e-9...10) ?? 1e-3
-    settings.seed = try parsed.unsigned("seed", default: 0)
-    let threads = try parsed.int("threads", default: 0, in: 0...256)
-    let quiet = parsed.flag("quiet")
-    let directory = URL(fileURLWithPath: parsed.positional[0])
+    try analyze(
+      URL(fileURLWithPath: parsed.positional[0]), settings: try settings(from: parsed),
+      threads: try parsed[AnalyzeOptions.threads], quiet: try parsed[AnalyzeOptions.quiet])
+  }
+
+  /// Analyses the center of the run in `directory`, writes its `flatness.json` and prints the figures.
+  /// - Throws: ``CLIError/failure(_:)`` naming what could not be read, computed or written.
+  static func analyze(_ directory: URL, settings: FlatnessSettings, threads: Int, quiet: Bool) throws {
     let checkpoint = directory.appendingPathComponent(TrainCommand.checkpointName)
     let report: FlatnessReport
     do {

@@ -10,29 +10,15 @@ enum BenchCommand: Command {
   static let name = "bench"
   static let abstract = "Measure SGEMM GFLOP/s, convolution and model training-step time, peak memory."
 
-  static let specs: [OptionSpec] = [
-    .option("sizes", "N,N,...", help: "Square SGEMM sizes to measure.", default: "256,512,1024,2048"),
-    .option("threads", "N", help: "Thread count for the 'all threads' figures.", default: "all cores (\(ComputeThreads.available))"),
-    .option("repetitions", "N", help: "Timed repetitions per figure (the median is reported).", default: "7"),
-    .option("model", "NAME", help: "Also time training steps of this model: \(TrainCommand.choices(ModelKind.self)).", default: "none"),
-    .option("batch-size", "N", help: "Batch for the model step.", default: "128"),
-    .option("input", "CxHxW", help: "Input shape for the model step.", default: "3x32x32"),
-    .option("steps", "N", help: "Timed model steps (the median is reported).", default: "5"),
-    .flag("profile", help: "With --model: time per operation (forward and backward) on all threads."),
-    .flag("skip-gemm", help: "Skip the SGEMM figures."),
-    .flag("skip-conv", help: "Skip the convolution figures."),
-    .flag("json", help: "Print one JSON object instead of a table."),
-  ]
+  static var options: [any OptionDeclaration] { BenchOptions.all }
 
-  static var help: String {
-    helpText(
-      usage: "grawa-train bench [--sizes N,N,...] [--threads N] [--model NAME [--batch-size N] [--input CxHxW]] [--json]",
-      abstract: abstract, specs: specs,
-      footer: """
-        Build in release with the native CPU flags first (see README.md); a debug build is
-        hundreds of times slower. The machine is noisy: compare medians from one run.
-        """)
-  }
+  static let usage =
+    "grawa-train bench [--sizes N,N,...] [--threads N] [--model NAME [--batch-size N] [--input CxHxW]] [--json]"
+
+  static let footer = """
+    Build in release with the native CPU flags first (see README.md); a debug build is
+    hundreds of times slower. The machine is noisy: compare medians from one run.
+    """
 
   /// One SGEMM figure.
   struct GEMMFigure: Codable {
@@ -63,21 +49,21 @@ enum BenchCommand: Command {
   }
 
   static func run(_ arguments: [String]) throws {
-    let parsed = try ParsedArguments(arguments, specs: specs)
+    let parsed = try parse(arguments)
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
-    let sizes = try parsed.intList("sizes", default: [256, 512, 1024, 2048], in: 1...8192)
-    let threads = try parsed.int("threads", default: ComputeThreads.available, in: 1...256)
-    let repetitions = try parsed.int("repetitions", default: 7, in: 1...1000)
-    let json = parsed.flag("json")
+    let sizes = try parsed[BenchOptions.sizes]
+    let threads = try parsed[BenchOptions.threads]
+    let repetitions = try parsed[BenchOptions.repetitions]
+    let json = try parsed[BenchOptions.json]
     let log: (String) -> Void = { line in if !json { say(line) } }
 
     var report = Report(
       version: GrawaVersion.string, cores: ComputeThreads.available, threads: threads, gemm: [],
       conv: [], model: [], peakResidentMegabytes: 0)
     let threadCounts = threads == 1 ? [1] : [1, threads]
-    if !parsed.flag("skip-gemm") {
+    if try !parsed[BenchOptions.skipGEMM] {
       log("SGEMM (C = A B, row-major, median of \(repetitions)):")
       log("  size    threads   median GFLOP/s   best GFLOP/s")
       for size in sizes {
@@ -90,7 +76,7 @@ enum BenchCommand: Command {
         }
       }
     }
-    if !parsed.flag("skip-conv") {
+    if try !parsed[BenchOptions.skipConvolution] {
       log("convolution 3x3, padding 1, batch 128, forward + backward (median of \(repetitions)):")
       log("  layer              threads   median ms   best ms   best GFLOP/s")
       let layers = [(16, 32, "16->16 @ 32x32"), (64, 8, "64->64 @ 8x8")]
@@ -109,22 +95,17 @@ enum BenchCommand: Command {
         }
       }
     }
-    if parsed.string("model") != nil {
-      let kind = try parsed.choice("model", default: ModelKind.resnet20)
-      let batch = try parsed.int("batch-size", default: 128, in: 1...65_536)
-      let steps = try parsed.int("steps", default: 5, in: 1...10_000)
-      let input = parsed.string("input") ?? "3x32x32"
-      let dims = input.split(separator: "x").compactMap { Int($0) }
-      guard dims.count == 3, dims.allSatisfy({ $0 > 0 }), dims[1] == dims[2] else {
-        throw CLIError.usage("invalid value '\(input)' for '--input': expected CxHxW with H == W, e.g. 3x32x32")
-      }
-      log("training step of \(kind.rawValue), batch \(batch), input \(input) (median of \(steps)):")
+    if let kind = try parsed[BenchOptions.model] {
+      let batch = try parsed[BenchOptions.batchSize]
+      let steps = try parsed[BenchOptions.steps]
+      let input = try parsed[BenchOptions.input]
+      log("training step of \(kind.rawValue), batch \(batch), input \(input.argumentText) (median of \(steps)):")
       log("  threads   median ms   forward ms   images/s")
       for count in threadCounts {
         let result: ModelBenchmark.Result
         do {
           result = try ModelBenchmark.measure(
-            model: kind, batch: batch, channels: dims[0], size: dims[1], threads: count, steps: steps)
+            model: kind, batch: batch, channels: input.channels, size: input.size, threads: count, steps: steps)
         } catch {
           throw CLIError.failure("\(error)")
         }
@@ -132,9 +113,9 @@ enum BenchCommand: Command {
         log(
           "  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.forwardMedianMilliseconds), 10))   \(pad(fixed(result.imagesPerSecond), 8))")
       }
-      if parsed.flag("profile") {
+      if try parsed[BenchOptions.profile] {
         let result = try ModelBenchmark.measure(
-          model: kind, batch: batch, channels: dims[0], size: dims[1], threads: threads, steps: steps,
+          model: kind, batch: batch, channels: input.channels, size: input.size, threads: threads, steps: steps,
           profile: true)
         report.model.append(result)
         let entries = result.profile ?? []

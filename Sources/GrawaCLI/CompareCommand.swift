@@ -15,49 +15,24 @@ enum CompareCommand: Command {
   static let name = "compare"
   static let abstract = "Train several strategies x seeds with one budget, analyse each, write a table and a chart."
 
-  /// Flags of `train` that `compare` sets itself for each run.
-  static let ownedTrainFlags: Set<String> = ["strategy", "seed", "output", "resume", "quiet"]
-  /// Flags of `train` a resumed run takes over.
-  static let budgetFlags = ["epochs", "steps", "minutes", "eval-every", "checkpoint-every", "threads"]
+  static var options: [any OptionDeclaration] { CompareOptions.all }
 
-  static let ownSpecs: [OptionSpec] = [
-    .option("strategies", "LIST", help: "Comma-separated strategies to compare.", default: defaultStrategies.map(\.rawValue).joined(separator: ",")),
-    .option("seeds", "LIST", help: "Comma-separated seeds; each strategy runs once per seed.", default: "0,1"),
-    .option("output", "DIR", help: "Root directory: one run directory per strategy and seed, plus the comparison files.", default: "runs/compare"),
-    .option("samples", "N", help: "Training samples of the flatness analysis (as 'analyze --samples').", default: "1000"),
-    .option("iterations", "K", help: "Lanczos iterations of the flatness analysis (top-K Ritz values).", default: "100"),
-    .option("trace-probes", "M", help: "Rademacher probes of the trace estimate (0: skip).", default: "10"),
-    .option("hvp-step", "H", help: "L2 length of the finite-difference step of Hessian-vector products.", default: "1e-3"),
-    .option("analysis-seed", "N", help: "Seed of the analysis subset, Lanczos start and probes.", default: "0"),
-    .flag("no-analysis", help: "Skip the flatness analysis (the table then has no Hessian columns filled)."),
-    .flag("quiet", help: "Print only one line per run and the final table."),
-  ]
+  static let usage =
+    "grawa-train compare [--strategies LIST] [--seeds LIST] --minutes M [train options] [--output DIR]"
 
-  static let defaultStrategies: [StrategyKind] = [.dataParallelSGD, .easgd, .lsgd, .mgrawa, .lgrawa]
-
-  /// `train`'s flags that `compare` passes through to every run.
-  static var trainSpecs: [OptionSpec] { TrainCommand.specs.filter { !ownedTrainFlags.contains($0.name) } }
-
-  static var specs: [OptionSpec] { ownSpecs + trainSpecs }
-
-  static var help: String {
-    helpText(
-      usage: "grawa-train compare [--strategies LIST] [--seeds LIST] --minutes M [train options] [--output DIR]",
-      abstract: abstract, specs: specs,
-      footer: """
-        EXAMPLE (the paper's comparison at this machine's scale, about 100 minutes on 2 cores):
-          grawa-train compare --workers 4 --model resnet20 --dataset fashion-mnist --minutes 8 \\
-            --schedule step-seconds:0.1@267 --seeds 0,1 --samples 500 --iterations 20 --output runs/cmp
-        Every option of 'grawa-train train' except --strategy, --seed, --output and --resume applies
-        to all runs (the strategies' own defaults for --comm-period, --pull and --proximity stay
-        per strategy unless given). Order: all strategies for the first seed, then in reverse order
-        for the next seed, and so on. Each run is trained into OUTPUT/<strategy>-seed<k>, then its
-        final center is analysed as by 'grawa-train analyze' (flatness.json). After every run,
-        OUTPUT/comparison.md, comparison.csv and comparison.svg are rewritten from the runs so far.
-        Running the command again reuses finished runs whose config.json matches, resumes stopped
-        ones, and refuses a directory trained with other settings.
-        """)
-  }
+  static let footer = """
+    EXAMPLE (the paper's comparison at this machine's scale, about 100 minutes on 2 cores):
+      grawa-train compare --workers 4 --model resnet20 --dataset fashion-mnist --minutes 8 \\
+        --schedule step-seconds:0.1@267 --seeds 0,1 --samples 500 --iterations 20 --output runs/cmp
+    Every option of 'grawa-train train' except --strategy, --seed, --output and --resume applies
+    to all runs (the strategies' own defaults for --comm-period, --pull and --proximity stay
+    per strategy unless given). Order: all strategies for the first seed, then in reverse order
+    for the next seed, and so on. Each run is trained into OUTPUT/<strategy>-seed<k>, then its
+    final center is analysed as by 'grawa-train analyze' (flatness.json). After every run,
+    OUTPUT/comparison.md, comparison.csv and comparison.svg are rewritten from the runs so far.
+    Running the command again reuses finished runs whose config.json matches, resumes stopped
+    ones, and refuses a directory trained with other settings.
+    """
 
   /// The order runs are made in: seed-major, alternating the direction of the strategy list.
   static func plan(strategies: [StrategyKind], seeds: [UInt64]) -> [(strategy: StrategyKind, seed: UInt64)] {
@@ -75,34 +50,33 @@ enum CompareCommand: Command {
   }
 
   static func run(_ arguments: [String]) throws {
-    let parsed = try ParsedArguments(arguments, specs: specs)
+    let parsed = try parse(arguments)
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
-    let strategies = try strategyList(parsed.string("strategies"))
-    let seeds = try seedList(parsed.string("seeds") ?? "0,1")
-    let root = URL(fileURLWithPath: parsed.string("output") ?? "runs/compare")
-    let quiet = parsed.flag("quiet")
-    let analyse = !parsed.flag("no-analysis")
+    let strategies = try parsed[CompareOptions.strategies]
+    let seeds = try parsed[CompareOptions.seeds]
+    let root = URL(fileURLWithPath: try parsed[CompareOptions.output])
+    let quiet = try parsed[CompareOptions.quiet]
+    let analyse = try !parsed[CompareOptions.noAnalysis]
     var settings = FlatnessSettings()
-    settings.samples = try parsed.int("samples", default: 1000, in: 1...10_000_000)
-    settings.iterations = try parsed.int("iterations", default: 100, in: 1...100_000)
-    settings.traceProbes = try parsed.int("trace-probes", default: 10, in: 0...100_000)
-    settings.step = try parsed.double("hvp-step", default: 1e-3, in: 1e-9...10) ?? 1e-3
-    settings.seed = try parsed.unsigned("analysis-seed", default: 0)
+    settings.samples = try parsed[CompareOptions.samples]
+    settings.iterations = try parsed[CompareOptions.iterations]
+    settings.traceProbes = try parsed[CompareOptions.traceProbes]
+    settings.step = try parsed[CompareOptions.hessianStep]
+    settings.seed = try parsed[CompareOptions.analysisSeed]
+    let threads = try parsed[TrainOptions.threads]
 
     // Every run's arguments and configuration, validated before anything starts.
-    let passed = trainSpecs.flatMap { spec -> [String] in
-      guard spec.valueName != nil, let value = parsed.string(spec.name) else { return [] }
-      return ["--\(spec.name)", value]
-    }
-    let budget = budgetFlags.flatMap { flag in parsed.string(flag).map { ["--\(flag)", $0] } ?? [] }
+    let passed = parsed.arguments(for: CompareOptions.trainOptions)
+    let budget = parsed.arguments(for: CompareOptions.resumableTrainOptions)
+    let quietFlag = quiet ? [TrainOptions.quiet.flag] : []
     let order = plan(strategies: strategies, seeds: seeds)
     var planned: [(strategy: StrategyKind, seed: UInt64, arguments: [String], configuration: TrainingConfiguration)] = []
     for (strategy, seed) in order {
-      let runArguments = passed + ["--strategy", strategy.rawValue, "--seed", String(seed)]
-      let configuration = try TrainCommand.configuration(
-        from: try ParsedArguments(runArguments, specs: TrainCommand.specs))
+      let runArguments =
+        passed + [TrainOptions.strategy.flag, strategy.rawValue, TrainOptions.seed.flag, String(seed)]
+      let configuration = try TrainCommand.configuration(from: try TrainCommand.parse(runArguments))
       planned.append((strategy, seed, runArguments, configuration))
     }
     do {
@@ -125,22 +99,17 @@ enum CompareCommand: Command {
         if !quiet { say("\(label): trained already (\(directory.path)/summary.json)") }
       case .resumable:
         say("\(label): resuming the stopped run in \(directory.path)")
-        try TrainCommand.run(["--resume", directory.path] + budget + (quiet ? ["--quiet"] : []))
+        try TrainCommand.run([TrainOptions.resume.flag, directory.path] + budget + quietFlag)
       case .absent:
         say("\(label): training into \(directory.path)")
-        try TrainCommand.run(run.arguments + ["--output", directory.path] + (quiet ? ["--quiet"] : []))
+        try TrainCommand.run(run.arguments + [TrainOptions.output.flag, directory.path] + quietFlag)
       }
       if analyse {
         if try ComparisonEntry.flatness(in: directory, matching: settings) != nil {
           if !quiet { say("\(label): analysed already (\(directory.path)/flatness.json)") }
         } else {
           say("\(label): analysing the final center")
-          try AnalyzeCommand.run(
-            [
-              directory.path, "--samples", String(settings.samples), "--iterations", String(settings.iterations),
-              "--trace-probes", String(settings.traceProbes), "--step", String(settings.step), "--seed",
-              String(settings.seed),
-            ] + (parsed.string("threads").map { ["--threads", $0] } ?? []) + (quiet ? ["--quiet"] : []))
+          try AnalyzeCommand.analyze(directory, settings: settings, threads: threads, quiet: quiet)
         }
       }
       entries.append(
@@ -157,37 +126,5 @@ enum CompareCommand: Command {
     say("")
     say(report.strategyTable())
     say("wrote \(root.appendingPathComponent("comparison.md").path), comparison.csv and comparison.svg")
-  }
-
-  /// Parses `--strategies`.
-  static func strategyList(_ raw: String?) throws -> [StrategyKind] {
-    guard let raw else { return defaultStrategies }
-    var list: [StrategyKind] = []
-    for item in raw.split(separator: ",", omittingEmptySubsequences: false) {
-      guard let strategy = StrategyKind(rawValue: String(item)) else {
-        throw CLIError.usage(
-          "invalid value '\(raw)' for '--strategies': '\(item)' is not one of \(TrainCommand.choices(StrategyKind.self))")
-      }
-      guard !list.contains(strategy) else {
-        throw CLIError.usage("invalid value '\(raw)' for '--strategies': '\(item)' is listed twice")
-      }
-      list.append(strategy)
-    }
-    return list
-  }
-
-  /// Parses `--seeds`.
-  static func seedList(_ raw: String) throws -> [UInt64] {
-    var list: [UInt64] = []
-    for item in raw.split(separator: ",", omittingEmptySubsequences: false) {
-      guard let seed = UInt64(item) else {
-        throw CLIError.usage("invalid value '\(raw)' for '--seeds': '\(item)' is not a non-negative integer")
-      }
-      guard !list.contains(seed) else {
-        throw CLIError.usage("invalid value '\(raw)' for '--seeds': \(seed) is listed twice")
-      }
-      list.append(seed)
-    }
-    return list
   }
 }

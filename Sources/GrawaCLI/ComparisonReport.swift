@@ -170,8 +170,8 @@ struct ComparisonReport {
   /// The setting shared by all runs, one line.
   var settingsLine: String {
     var budget: [String] = []
-    if let minutes = configuration.minutes { budget.append("\(TrainCommand.formatted(minutes)) min of training") }
-    if let epochs = configuration.epochs { budget.append("\(TrainCommand.formatted(epochs)) epochs") }
+    if let minutes = configuration.minutes { budget.append("\(minutes.argumentText) min of training") }
+    if let epochs = configuration.epochs { budget.append("\(epochs.argumentText) epochs") }
     if let steps = configuration.steps { budget.append("\(steps) steps") }
     return "\(configuration.model.rawValue) on \(configuration.dataset.rawValue), \(configuration.workers) workers "
       + "(\(configuration.syncMode.rawValue)), batch \(configuration.batchSize) per worker, lr "

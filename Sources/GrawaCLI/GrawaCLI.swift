@@ -1,15 +1,33 @@
 import Foundation
 
-/// A `grawa-train` sub-command.
+/// A `grawa-train` sub-command: its word, its options (each declared once, see ``Option``), its
+/// help made from them, and what it does.
 protocol Command: Sendable {
   /// The word that selects it, e.g. `"bench"`.
   static var name: String { get }
   /// One line for the command list.
   static var abstract: String { get }
-  /// Its full help text.
-  static var help: String { get }
+  /// The usage line of its help.
+  static var usage: String { get }
+  /// Every option and flag it accepts, in the order help lists them.
+  static var options: [any OptionDeclaration] { get }
+  /// Help text after the option list: what it reads and writes, examples.
+  static var footer: String { get }
   /// Parses `arguments` (after the sub-command word) and runs.
   static func run(_ arguments: [String]) throws
+}
+
+extension Command {
+  /// Its full help text, made from ``options``.
+  static var help: String {
+    helpText(usage: usage, abstract: abstract, options: options, footer: footer)
+  }
+
+  /// Parses `arguments` against ``options``.
+  /// - Throws: ``CLIError/usage(_:)`` as ``ParsedArguments/init(_:options:)`` does.
+  static func parse(_ arguments: [String]) throws -> ParsedArguments {
+    try ParsedArguments(arguments, options: options)
+  }
 }
 
 /// Entry point of the `grawa-train` command.
@@ -32,7 +50,8 @@ public enum GrawaCLI {
     ] + list + [
       "",
       "OPTIONS:",
-      "  --help      Show this help (or `grawa-train <subcommand> --help`).",
+      "  --help      Show this help (`grawa-train help <subcommand>` or",
+      "              `grawa-train <subcommand> --help` for a subcommand's).",
       "  --version   Print the version.",
     ]).joined(separator: "\n")
   }
@@ -41,19 +60,34 @@ public enum GrawaCLI {
   public static func run(_ arguments: [String]) -> Int32 {
     let rest = Array(arguments.dropFirst())
     guard let first = rest.first else {
+      // Nothing to do is a usage error: the help goes to standard error, with exit code 2.
+      printError(help + "\n\nerror: no subcommand given")
+      return 2
+    }
+    if first == "--help" || first == "-h" {
       say(help)
       return 0
     }
-    if first == "--help" || first == "-h" || first == "help" {
-      say(help)
+    if first == "help" {
+      // `grawa-train help train` is `grawa-train train --help`.
+      guard rest.count > 1 else {
+        say(help)
+        return 0
+      }
+      guard rest.count == 2, let command = command(named: rest[1]) else {
+        printError("error: \(rest.count == 2 ? unknownSubcommandMessage(rest[1]) : "'help' takes one subcommand")"
+          + "\nRun 'grawa-train --help' for the list.")
+        return 2
+      }
+      say(command.help)
       return 0
     }
     if first == "--version" {
       say("grawa-train \(GrawaVersion.string)")
       return 0
     }
-    guard let command = commands.first(where: { $0.name == first }) else {
-      printError("error: unknown subcommand '\(first)'\nRun 'grawa-train --help' for the list.")
+    guard let command = command(named: first) else {
+      printError("error: \(unknownSubcommandMessage(first))\nRun 'grawa-train --help' for the list.")
       return 2
     }
     let commandArguments = Array(rest.dropFirst())
@@ -74,6 +108,19 @@ public enum GrawaCLI {
       printError("error: \(error)")
       return 1
     }
+  }
+
+  /// The sub-command selected by `word`, if any.
+  static func command(named word: String) -> (any Command.Type)? {
+    commands.first { $0.name == word }
+  }
+
+  /// "unknown subcommand 'trian' (did you mean 'train'?)".
+  static func unknownSubcommandMessage(_ word: String) -> String {
+    guard let suggestion = nearestSpelling(of: word, among: commands.map { $0.name }) else {
+      return "unknown subcommand '\(word)'"
+    }
+    return "unknown subcommand '\(word)' (did you mean '\(suggestion)'?)"
   }
 
   /// Runs `arguments` and exits the process with the resulting code.

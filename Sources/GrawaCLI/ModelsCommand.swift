@@ -12,26 +12,15 @@ enum ModelsCommand: Command {
   static let name = "models"
   static let abstract = "List the models with their parameter and parameter-tensor counts."
 
-  static let specs: [OptionSpec] = [
-    .option(
-      "input-channels", "N",
-      help: "Channels of the input images (1 for Fashion-MNIST, 3 for CIFAR).", default: "3"),
-    .option(
-      "input-size", "N", help: "Height and width of the (square) input images.", default: "32"),
-    .option("classes", "N", help: "Number of output classes.", default: "10"),
-    .flag("json", help: "Print a JSON array instead of a table."),
-  ]
+  static var options: [any OptionDeclaration] { ModelsOptions.all }
 
-  static var help: String {
-    helpText(
-      usage: "grawa-train models [--input-channels N] [--input-size N] [--classes N] [--json]",
-      abstract: abstract, specs: specs,
-      footer: """
-        A "tensor" is one parameter tensor (a convolution weight, a batch-norm gamma, ...): the
-        unit LGRAWA weights separately. A model that cannot take the given input (for example
-        PyramidNet with a size that is not a multiple of 4) is listed with the reason.
-        """)
-  }
+  static let usage = "grawa-train models [--input-channels N] [--input-size N] [--classes N] [--json]"
+
+  static let footer = """
+    A "tensor" is one parameter tensor (a convolution weight, a batch-norm gamma, ...): the
+    unit LGRAWA weights separately. A model that cannot take the given input (for example
+    PyramidNet with a size that is not a multiple of 4) is listed with the reason.
+    """
 
   /// One row of the listing, as `--json` prints it.
   struct Entry: Codable, Equatable {
@@ -48,17 +37,17 @@ enum ModelsCommand: Command {
   }
 
   static func run(_ arguments: [String]) throws {
-    let parsed = try ParsedArguments(arguments, specs: specs)
+    let parsed = try parse(arguments)
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
-    let inputChannels = try parsed.int("input-channels", default: 3, in: 1...1024)
-    let inputSize = try parsed.int("input-size", default: 32, in: 1...4096)
-    let classes = try parsed.int("classes", default: 10, in: 1...1_000_000)
+    let inputChannels = try parsed[ModelsOptions.inputChannels]
+    let inputSize = try parsed[ModelsOptions.inputSize]
+    let classes = try parsed[ModelsOptions.classes]
     let entries = ModelKind.allCases.map {
       entry(for: $0, inputChannels: inputChannels, inputSize: inputSize, classes: classes)
     }
-    if parsed.flag("json") {
+    if try parsed[ModelsOptions.json] {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       let data = try encoder.encode(entries)

@@ -9,20 +9,15 @@ enum PlotCommand: Command {
   static let name = "plot"
   static let abstract = "Draw test error and train loss of one or more runs (SVG)."
 
-  static let specs: [OptionSpec] = [
-    .option("output", "FILE", help: "The SVG file to write (-o works too).", default: "chart.svg"),
-    .option("title", "TEXT", help: "A title above the charts.", default: "the run directories"),
-  ]
+  static var options: [any OptionDeclaration] { PlotOptions.all }
 
-  static var help: String {
-    helpText(
-      usage: "grawa-train plot RUN_DIR... [--output chart.svg]", abstract: abstract, specs: specs,
-      footer: """
-        Each RUN_DIR is an output directory of 'grawa-train train' (its metrics.csv is read). A run
-        is labelled with its directory name. Four charts: center test error against training
-        seconds and against epochs; training loss against training seconds and against epochs.
-        """)
-  }
+  static let usage = "grawa-train plot RUN_DIR... [--output chart.svg]"
+
+  static let footer = """
+    Each RUN_DIR is an output directory of 'grawa-train train' (its metrics.csv is read). A run
+    is labelled with its directory name. Four charts: center test error against training
+    seconds and against epochs; training loss against training seconds and against epochs.
+    """
 
   /// One run's metrics: the columns the charts use.
   struct Run {
@@ -34,20 +29,19 @@ enum PlotCommand: Command {
   }
 
   static func run(_ arguments: [String]) throws {
-    let rewritten = arguments.map { $0 == "-o" ? "--output" : $0 }
-    let parsed = try ParsedArguments(rewritten, specs: specs)
+    let parsed = try parse(arguments)
     guard !parsed.positional.isEmpty else {
       throw CLIError.usage("give at least one run directory")
     }
     let runs = try parsed.positional.map(readRun)
-    let output = URL(fileURLWithPath: parsed.string("output") ?? "chart.svg")
-    let svg = figure(runs, title: parsed.string("title") ?? runs.map(\.label).joined(separator: " vs "))
+    let output = URL(fileURLWithPath: try parsed[PlotOptions.output])
+    let svg = figure(runs, title: try parsed[PlotOptions.title] ?? runs.map(\.label).joined(separator: " vs "))
     do {
       try svg.write(to: output)
     } catch {
       throw CLIError.failure("\(output.path): cannot write (\(error.localizedDescription))")
     }
-    say("wrote \(output.path) (\(runs.count) run(s), 4 charts)")
+    say("wrote \(output.path) (\(counted(runs.count, "run")), 4 charts)")
   }
 
   /// Reads `directory/metrics.csv`.

@@ -15,181 +15,137 @@ enum TrainCommand: Command {
   /// The checkpoint's file name inside the output directory.
   static let checkpointName = "checkpoint.grawa"
 
-  static let specs: [OptionSpec] = [
-    .option("strategy", "NAME", help: "Distributed strategy: \(choices(StrategyKind.self)).", default: "none"),
-    .option("workers", "W", help: "Number of workers, each with its own replica and data shard.", default: "1"),
-    .option(
-      "sync-mode", "MODE",
-      help: "sync: every worker syncs after exactly tau steps (reproducible); async: never wait for others.",
-      default: "sync"),
-    .option("comm-period", "TAU", help: "Local steps between syncs (tau).", default: "per strategy: EASGD/LSGD 4, GRAWA family 32"),
-    .option("pull", "C2", help: "Pull toward the center at a sync (EASGD's beta, LSGD/GRAWA c2).", default: "per strategy: EASGD/LSGD 0.1, GRAWA family 0.5"),
-    .option("proximity", "P2", help: "Proximity pull between syncs, p2 (0 turns it off).", default: "per strategy: LSGD 0.1, GRAWA family 0.01, EASGD 0"),
-    .option("norm-momentum", "BETA", help: "Momentum on gradient-norm scores across syncs (MGRAWA, LGRAWA; 0: off).", default: "0.43046721 (0.9^8)"),
-    .option("local-norm-momentum", "BETA", help: "Running per-step norm estimate of Local-MGRAWA/LGRAWA.", default: "0.85"),
-    .option("sam-rho", "RHO", help: "Ascent radius of DP+SAM.", default: "0.05"),
-    .option("model", "NAME", help: "Network: \(choices(ModelKind.self)).", default: "resnet20"),
-    .option("dataset", "NAME", help: "Dataset: \(choices(DatasetKind.self)).", default: "fashion-mnist"),
-    .option("data-dir", "DIR", help: "Dataset directory.", default: "the dataset's standard location"),
-    .option(
-      "augmentation", "NAME", help: "Training augmentation: \(choices(AugmentationChoice.self)).",
-      default: "pad-crop-flip"),
-    .option("batch-size", "N", help: "Mini-batch size per worker.", default: "128"),
-    .option("lr", "RATE", help: "Learning rate.", default: "0.1"),
-    .option("momentum", "MU", help: "Momentum (Nesterov when positive; 0 for plain SGD).", default: "0.9"),
-    .option("weight-decay", "WD", help: "L2 weight decay.", default: "1e-4"),
-    .option("schedule", "SPEC", help: "Learning-rate schedule: \(LearningRateSchedule.syntaxSummary)", default: "constant"),
-    .option("epochs", "E", help: "Stop after E epochs of each worker's shard (fractions allowed).", default: "none"),
-    .option("steps", "N", help: "Stop after N local steps of each worker.", default: "none"),
-    .option("minutes", "M", help: "Stop after M minutes of training (evaluation and checkpoints not counted).", default: "none"),
-    .option("eval-every", "E", help: "Evaluate the center on the test set every E epochs and at the end.", default: "1"),
-    .option("bn-policy", "NAME", help: "Center's batch-norm statistics: \(choices(BufferPolicy.self)).", default: "recompute"),
-    .option("bn-batches", "N", help: "Training batches the center's batch-norm statistics are re-estimated over.", default: "20"),
-    .option("checkpoint-every", "M", help: "Also write a checkpoint every M minutes of training.", default: "at the end only"),
-    .option("seed", "N", help: "Seed for initialisation, shuffling, augmentation, probes and dropout.", default: "0"),
-    .option("threads", "N", help: "Compute threads for all workers together.", default: "all cores (\(ComputeThreads.available))"),
-    .option("train-limit", "N", help: "Use only the first N training images (quick runs).", default: "all"),
-    .option("test-limit", "N", help: "Evaluate on only the first N test images.", default: "all"),
-    .option("output", "DIR", help: "Write metrics.csv, metrics.jsonl, config.json, summary.json, \(checkpointName) here.", default: "runs/<time>"),
-    .option("resume", "DIR", help: "Continue the run in DIR from its checkpoint (budget flags may extend it).", default: "none"),
-    .flag("quiet", help: "Print only the final summary."),
-  ]
+  static var options: [any OptionDeclaration] { TrainOptions.all }
 
-  static var help: String {
-    helpText(
-      usage: "grawa-train train [--strategy NAME] [--workers W] [--epochs E | --steps N | --minutes M] [options]",
-      abstract: abstract, specs: specs,
-      footer: """
-        EXAMPLES:
-          grawa-train train --strategy lgrawa --workers 4 --minutes 10 --output runs/lgrawa
-          grawa-train train --resume runs/lgrawa --minutes 20
-        At least one budget (--epochs, --steps or --minutes) is required. Defaults follow the paper
-        (SGD lr 0.1, Nesterov 0.9, weight decay 1e-4, batch 128 per worker; strategy settings from
-        the authors' scripts). On a terminal a single progress line updates in place; otherwise a
-        line is printed every 30 s. Ctrl-C stops after the current step and writes a checkpoint.
-        """)
+  static let usage =
+    "grawa-train train [--strategy NAME] [--workers W] [--epochs E | --steps N | --minutes M] [options]"
+
+  static var footer: String {
+    let resumable = TrainOptions.all.filter { $0.resume == .allowed && $0 !== TrainOptions.resume }
+    return """
+      EXAMPLES:
+        grawa-train train --strategy lgrawa --workers 4 --minutes 10 --output runs/lgrawa
+        grawa-train train --resume runs/lgrawa --minutes 20
+      At least one budget (--epochs, --steps or --minutes) is required. Defaults follow the paper
+      (SGD lr 0.1, Nesterov 0.9, weight decay 1e-4, batch 128 per worker; strategy settings from
+      the authors' scripts). With --resume a run keeps its checkpoint's settings; only these may
+      be given: \(resumable.map(\.flag).joined(separator: ", ")).
+      On a terminal a single progress line updates in place; otherwise a line is printed every
+      30 s. Ctrl-C stops after the current step and writes a checkpoint.
+      """
   }
 
-  static func choices<E: RawRepresentable & CaseIterable>(_ type: E.Type) -> String where E.RawValue == String {
-    E.allCases.map(\.rawValue).joined(separator: ", ")
-  }
-
-  /// Flags that only make sense for a new run (a resumed run keeps its checkpoint's).
-  static let newRunOnly = [
-    "strategy", "workers", "sync-mode", "comm-period", "pull", "proximity", "norm-momentum", "local-norm-momentum",
-    "sam-rho", "model", "dataset", "augmentation", "batch-size", "lr", "momentum", "weight-decay", "schedule",
-    "bn-policy", "bn-batches", "seed", "train-limit", "test-limit", "output",
-  ]
-
-  /// Parses the flags into a configuration (validation apart from running).
+  /// Parses the flags of a new run into a configuration (validation apart from running).
+  /// - Throws: ``CLIError/usage(_:)`` naming the flag of any value out of range.
   static func configuration(from parsed: ParsedArguments) throws -> TrainingConfiguration {
     var config = TrainingConfiguration()
-    config.strategy = try parsed.choice("strategy", default: StrategyKind.none)
-    config.workers = try parsed.int("workers", default: 1, in: 1...1024)
-    config.syncMode = try parsed.choice("sync-mode", default: SyncMode.synchronous)
+    config.strategy = try parsed[TrainOptions.strategy]
+    config.workers = try parsed[TrainOptions.workers]
+    config.syncMode = try parsed[TrainOptions.syncMode]
+    // A strategy setting not given keeps the strategy's own default.
     var settings = config.strategy.defaultSettings
-    settings.communicationPeriod = try parsed.int("comm-period", default: settings.communicationPeriod, in: 1...1_000_000)
-    settings.pullStrength = try parsed.double("pull", default: settings.pullStrength, in: 0...1) ?? settings.pullStrength
-    settings.proximityStrength =
-      try parsed.double("proximity", default: settings.proximityStrength, in: 0...1_000_000) ?? settings.proximityStrength
-    settings.normMomentum =
-      try parsed.double("norm-momentum", default: settings.normMomentum, in: 0...0.999_999) ?? settings.normMomentum
-    settings.localNormMomentum =
-      try parsed.double("local-norm-momentum", default: settings.localNormMomentum, in: 0...0.999_999)
-      ?? settings.localNormMomentum
-    settings.samRho = try parsed.double("sam-rho", default: settings.samRho, in: 0...100) ?? settings.samRho
+    if let tau = try parsed[TrainOptions.communicationPeriod] { settings.communicationPeriod = tau }
+    if let pull = try parsed[TrainOptions.pull] { settings.pullStrength = pull }
+    if let proximity = try parsed[TrainOptions.proximity] { settings.proximityStrength = proximity }
+    if let momentum = try parsed[TrainOptions.normMomentum] { settings.normMomentum = momentum }
+    if let momentum = try parsed[TrainOptions.localNormMomentum] { settings.localNormMomentum = momentum }
+    if let rho = try parsed[TrainOptions.samRho] { settings.samRho = rho }
     config.strategySettings = settings
-    config.model = try parsed.choice("model", default: ModelKind.resnet20)
-    config.dataset = try parsed.choice("dataset", default: DatasetKind.fashionMNIST)
-    config.dataDirectory = parsed.string("data-dir")
-    config.augmentation = try parsed.choice("augmentation", default: AugmentationChoice.padCropFlip)
-    config.batchSize = try parsed.int("batch-size", default: 128, in: 1...65_536)
-    let learningRate = try parsed.double("lr", default: 0.1, in: 0...100) ?? 0.1
-    let momentum = try parsed.double("momentum", default: 0.9, in: 0...0.999_999) ?? 0.9
-    let weightDecay = try parsed.double("weight-decay", default: 1e-4, in: 0...1) ?? 1e-4
+    config.model = try parsed[TrainOptions.model]
+    config.dataset = try parsed[TrainOptions.dataset]
+    config.augmentation = try parsed[TrainOptions.augmentation]
+    config.batchSize = try parsed[TrainOptions.batchSize]
+    let momentum = try parsed[TrainOptions.momentum]
     config.optimizer = SGD.Configuration(
-      learningRate: Float(learningRate), momentum: Float(momentum), weightDecay: Float(weightDecay),
-      nesterov: momentum > 0, dampening: 0)
-    if let spec = parsed.string("schedule") {
-      do {
-        config.schedule = try LearningRateSchedule(parsing: spec)
-      } catch {
-        throw CLIError.usage("invalid value '\(spec)' for '--schedule': \(error)")
-      }
-    }
-    try applyBudget(parsed, to: &config)
+      learningRate: Float(try parsed[TrainOptions.learningRate]), momentum: Float(momentum),
+      weightDecay: Float(try parsed[TrainOptions.weightDecay]), nesterov: momentum > 0, dampening: 0)
+    config.schedule = try parsed[TrainOptions.schedule]
+    config.bufferPolicy = try parsed[TrainOptions.bufferPolicy]
+    config.batchNormBatches = try parsed[TrainOptions.batchNormBatches]
+    config.seed = try parsed[TrainOptions.seed]
+    config.trainLimit = try parsed[TrainOptions.trainLimit]
+    config.testLimit = try parsed[TrainOptions.testLimit]
+    try applyResumable(parsed, to: &config)
     guard config.epochs != nil || config.minutes != nil || config.steps != nil else {
       throw CLIError.usage("give a budget: --epochs E, --steps N, --minutes M, or a combination")
     }
-    config.bufferPolicy = try parsed.choice("bn-policy", default: BufferPolicy.recompute)
-    config.batchNormBatches = try parsed.int("bn-batches", default: 20, in: 0...1_000_000)
-    config.seed = try parsed.unsigned("seed", default: 0)
-    if parsed.string("train-limit") != nil {
-      config.trainLimit = try parsed.int("train-limit", default: 0, in: 1...Int.max)
-    }
-    if parsed.string("test-limit") != nil {
-      config.testLimit = try parsed.int("test-limit", default: 0, in: 1...Int.max)
-    }
-    try validate(config)
+    try validate(config, parsed: parsed)
     return config
   }
 
-  /// The flags a resumed run may change: budget, evaluation and checkpoint cadence, threads.
-  static func applyBudget(_ parsed: ParsedArguments, to config: inout TrainingConfiguration) throws {
-    if parsed.string("epochs") != nil { config.epochs = try parsed.double("epochs", default: nil, in: 1e-6...1e6) }
-    if parsed.string("minutes") != nil { config.minutes = try parsed.double("minutes", default: nil, in: 1e-6...1e6) }
-    if parsed.string("steps") != nil { config.steps = try parsed.int("steps", default: 1, in: 1...Int.max) }
-    config.evaluateEvery = try parsed.double("eval-every", default: config.evaluateEvery, in: 1e-6...1e6) ?? 1
-    if parsed.string("checkpoint-every") != nil {
-      config.checkpointMinutes = try parsed.double("checkpoint-every", default: nil, in: 1e-6...1e6)
-    }
-    config.threads = try parsed.int("threads", default: config.threads, in: 0...256)
+  /// Applies the options a resumed run accepts (``ResumePolicy/allowed``) that were given: the
+  /// budget, the evaluation and checkpoint cadence, the threads and the data directory.
+  static func applyResumable(_ parsed: ParsedArguments, to config: inout TrainingConfiguration) throws {
+    if let directory = try parsed[TrainOptions.dataDirectory] { config.dataDirectory = directory }
+    if let epochs = try parsed[TrainOptions.epochs] { config.epochs = epochs }
+    if let steps = try parsed[TrainOptions.steps] { config.steps = steps }
+    if let minutes = try parsed[TrainOptions.minutes] { config.minutes = minutes }
+    if let every = try parsed.valueIfGiven(TrainOptions.evaluateEvery) { config.evaluateEvery = every }
+    if let minutes = try parsed[TrainOptions.checkpointEvery] { config.checkpointMinutes = minutes }
+    if let threads = try parsed.valueIfGiven(TrainOptions.threads) { config.threads = threads }
   }
 
-  static func validate(_ config: TrainingConfiguration) throws {
+  /// Refuses, on `--resume`, every given option a resumed run does not accept.
+  /// - Throws: ``CLIError/usage(_:)`` naming the first such option.
+  static func refuseNewRunOptions(_ parsed: ParsedArguments) throws {
+    if let clash = parsed.given.first(where: { $0.resume != .allowed }) {
+      throw CLIError.usage(
+        "'\(clash.flag)' cannot be combined with '--resume': a resumed run keeps its checkpoint's settings")
+    }
+  }
+
+  /// Validates `config`, reporting a setting out of range against its flag.
+  /// - Throws: ``CLIError/usage(_:)``.
+  static func validate(_ config: TrainingConfiguration, parsed: ParsedArguments) throws {
     do {
       try config.validate()
+    } catch let error as SettingError {
+      throw usageError(error, parsed: parsed)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     }
   }
 
+  /// A library error naming a setting, as a usage error naming the flag that sets it (and the
+  /// value given, if it was given): "invalid value '5' for '--proximity': proximity strength
+  /// must be in [0, communication period = 4], got 5.0".
+  static func usageError(_ error: SettingError, parsed: ParsedArguments) -> CLIError {
+    guard let option = TrainOptions.option(setting: error.setting) else { return .usage("\(error)") }
+    return parsed.invalidValue(option, "\(error)")
+  }
+
   static func run(_ arguments: [String]) throws {
-    let parsed = try ParsedArguments(arguments, specs: specs)
+    let parsed = try parse(arguments)
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
-    let quiet = parsed.flag("quiet")
+    let quiet = try parsed[TrainOptions.quiet]
     var config: TrainingConfiguration
     var resumeState: RunState?
     let output: URL
     let checkpointURL: URL
-    if let resume = parsed.string("resume") {
-      if let clash = newRunOnly.first(where: { parsed.string($0) != nil }) {
-        throw CLIError.usage("'--\(clash)' cannot be combined with '--resume': a resumed run keeps its checkpoint's settings")
-      }
+    if let resume = try parsed[TrainOptions.resume] {
+      try refuseNewRunOptions(parsed)
       output = URL(fileURLWithPath: resume)
       checkpointURL = output.appendingPathComponent(checkpointName)
+      var state: RunState
       do {
-        resumeState = try CheckpointFile.read(from: checkpointURL)
+        state = try CheckpointFile.read(from: checkpointURL)
+        config = try TrainingConfiguration(of: state, path: checkpointURL.path)
       } catch {
         throw CLIError.failure("cannot resume: \(error)")
       }
+      try applyResumable(parsed, to: &config)
+      try validate(config, parsed: parsed)
       do {
-        config = try TrainingConfiguration(of: resumeState!, path: checkpointURL.path)
+        state.configuration = try JSONValue(encoding: config)
       } catch {
         throw CLIError.failure("cannot resume: \(error)")
       }
-      try applyBudget(parsed, to: &config)
-      try validate(config)
-      do {
-        resumeState!.configuration = try JSONValue(encoding: config)
-      } catch {
-        throw CLIError.failure("cannot resume: \(error)")
-      }
+      resumeState = state
     } else {
       config = try configuration(from: parsed)
-      output = URL(fileURLWithPath: parsed.string("output") ?? defaultOutputDirectory())
+      output = URL(fileURLWithPath: try parsed[TrainOptions.output] ?? defaultOutputDirectory())
       checkpointURL = output.appendingPathComponent(checkpointName)
       let manager = FileManager.default
       if manager.fileExists(atPath: checkpointURL.path) {
@@ -206,6 +162,8 @@ enum TrainCommand: Command {
     let trainer: DistributedTrainer
     do {
       trainer = try DistributedTrainer(configuration: config)
+    } catch let error as SettingError {
+      throw usageError(error, parsed: parsed)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     } catch {
@@ -225,17 +183,9 @@ enum TrainCommand: Command {
       throw CLIError.failure("\(error)")
     }
     if !quiet {
-      let settings = config.strategySettings
-      var detail = "\(config.strategy.rawValue), \(config.workers) worker(s), \(config.syncMode.rawValue)"
-      if config.strategy.usesPeriodicSync {
-        detail += ", tau \(settings.communicationPeriod), pull \(settings.pullStrength), proximity \(settings.proximityStrength)"
-      }
       say(
-        (resumeState == nil ? "training " : "resuming (after \(resumeState!.boundary) rounds) ")
-          + "\(config.model.rawValue) on \(config.dataset.rawValue) [\(detail)]; \(trainer.parameterCount) parameters, "
-          + "\(trainer.stepsPerEpoch) steps per epoch per worker; center batch norm: \(config.bufferPolicy.rawValue)"
-          + (config.bufferPolicy == .recompute ? " over \(config.batchNormBatches) batches" : "")
-          + "; output: \(output.path)")
+        header(config, parameterCount: trainer.parameterCount, stepsPerEpoch: trainer.stepsPerEpoch,
+          resumedAfter: resumeState?.boundary, output: output))
     }
     let control = RunControl()
     let interrupts = InterruptHandler(control: control)
@@ -262,15 +212,7 @@ enum TrainCommand: Command {
     } catch {
       throw CLIError.failure("\(error)")
     }
-    var line = String(
-      format: "done (%@): %.2f epochs, %d steps and %d syncs, %.1f s training (%.0f images/s, %.1f%% in distributed updates); center test loss %.4f, accuracy %.2f%%",
-      summary.stopReason, summary.epochs, summary.steps, summary.syncs, summary.trainingSeconds, summary.imagesPerSecond,
-      100 * fraction(summary.distributedSeconds, of: summary.localSeconds + summary.distributedSeconds),
-      summary.finalTest.loss, 100 * (1 - summary.finalTest.error))
-    if let weighted = summary.finalWeightedTest {
-      line += String(format: "; weighted center accuracy %.2f%%", 100 * (1 - weighted.error))
-    }
-    say(line)
+    say(summaryLines(summary))
     if summary.stopReason == StopReason.interrupted.rawValue {
       say("interrupted: checkpoint written; continue with: grawa-train train --resume \(output.path)")
       throw CLIError.interrupted
@@ -279,9 +221,48 @@ enum TrainCommand: Command {
 
   static func fraction(_ part: Double, of whole: Double) -> Double { whole > 0 ? part / whole : 0 }
 
-  /// `value` without a trailing ".0" when it is whole (8 rather than 8.0).
-  static func formatted(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+  /// The lines printed before training, each well under 100 characters (the last one holds the
+  /// output path, as long as the user made it): what is trained on what, the strategy, the steps
+  /// and the center's batch norm, the output directory.
+  static func header(
+    _ config: TrainingConfiguration, parameterCount: Int, stepsPerEpoch: Int, resumedAfter rounds: Int?,
+    output: URL
+  ) -> String {
+    let verb = rounds.map { "resuming (after \(counted($0, "round"))) " } ?? "training "
+    var strategy =
+      "  strategy \(config.strategy.rawValue), \(counted(config.workers, "worker")), \(config.syncMode.rawValue)"
+    if config.strategy.usesPeriodicSync {
+      let settings = config.strategySettings
+      strategy +=
+        ", tau \(settings.communicationPeriod), pull \(settings.pullStrength.argumentText), "
+        + "proximity \(settings.proximityStrength.argumentText)"
+    }
+    var steps = "  \(counted(stepsPerEpoch, "step")) per epoch per worker; center batch norm: \(config.bufferPolicy.rawValue)"
+    if config.bufferPolicy == .recompute { steps += " over \(counted(config.batchNormBatches, "batch", "batches"))" }
+    return [
+      verb + "\(config.model.rawValue) on \(config.dataset.rawValue): \(ModelsCommand.grouped(parameterCount)) parameters",
+      strategy,
+      steps,
+      "  output: \(output.path)",
+    ].joined(separator: "\n")
+  }
+
+  /// The lines printed at the end, each under 100 characters: the budget spent, the speed, and
+  /// the center's test loss and error (error, like every evaluation line).
+  static func summaryLines(_ summary: TrainingSummary) -> String {
+    let spent = String(
+      format: "done (%@): %.2f epochs, %@ and %@", summary.stopReason, summary.epochs, counted(summary.steps, "step"),
+      counted(summary.syncs, "sync"))
+    let speed = String(
+      format: "  %.1f s training, %.0f images/s, %.1f%% of worker time in distributed updates",
+      summary.trainingSeconds, summary.imagesPerSecond,
+      100 * fraction(summary.distributedSeconds, of: summary.localSeconds + summary.distributedSeconds))
+    var result = String(
+      format: "  center test loss %.4f, test error %.2f%%", summary.finalTest.loss, 100 * summary.finalTest.error)
+    if let weighted = summary.finalWeightedTest {
+      result += String(format: "; weighted center test error %.2f%%", 100 * weighted.error)
+    }
+    return [spent, speed, result].joined(separator: "\n")
   }
 
   /// The strategy-metric columns every `metrics.csv` of the command line has.
@@ -289,8 +270,8 @@ enum TrainCommand: Command {
 
   static func evaluationLine(_ row: MetricsRow) -> String {
     var text = String(
-      format: "eval  epoch %.2f  step %d  syncs %d  train loss %.4f  center test error %.2f%%", row.epoch, row.step,
-      row.syncs, row.trainLoss ?? .nan, 100 * row.testError)
+      format: "eval  epoch %.2f  step %d  syncs %d  train loss %@  center test error %.2f%%", row.epoch, row.step,
+      row.syncs, measured(row.trainLoss, "%.4f"), 100 * row.testError)
     if let weighted = row.weightedTestError { text += String(format: " (weighted %.2f%%)", 100 * weighted) }
     for metric in row.strategyMetrics {
       switch metric.value {
@@ -302,6 +283,12 @@ enum TrainCommand: Command {
     }
     text += String(format: "  distributed %.1f%% (+%.0f s waiting)", 100 * row.distributedFraction, row.waitSeconds)
     return text
+  }
+
+  /// `value` in `format`, or "-" when there is no measurement (`nil` or NaN).
+  static func measured(_ value: Double?, _ format: String) -> String {
+    guard let value, !value.isNaN else { return "-" }
+    return String(format: format, value)
   }
 
   static func defaultOutputDirectory() -> String {
@@ -362,9 +349,11 @@ final class ProgressLine {
     let interval: TimeInterval = isTerminal ? 0.2 : 30
     guard now.timeIntervalSince(lastPrint) >= interval else { return }
     lastPrint = now
+    // Before the first step there is no loss yet: "-", not "nan" (which would look like divergence).
     var text = String(
-      format: "epoch %.2f  step %d  loss %.4f  error %.2f%%  %@ trained", report.epoch, report.step,
-      report.trainLoss, 100 * report.trainError, clock(report.trainingSeconds))
+      format: "epoch %.2f  step %d  loss %@  error %@  %@ trained", report.epoch, report.step,
+      TrainCommand.measured(report.trainLoss, "%.4f"), TrainCommand.measured(100 * report.trainError, "%.2f%%"),
+      clock(report.trainingSeconds))
     if let left = report.secondsLeft, left.isFinite { text += "  ~\(clock(left)) left" }
     if isTerminal {
       FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))

@@ -9,60 +9,48 @@ enum VincentCommand: Command {
   static let name = "vincent"
   static let abstract = "The paper's toy experiment: which valley of the Vincent function each strategy finds."
 
-  static let specs: [OptionSpec] = [
-    .option("lr", "RATE", help: "Local SGD learning rate.", default: "0.01"),
-    .option("steps", "N", help: "Local steps per worker.", default: "400"),
-    .option("comm-period", "TAU", help: "Local steps between syncs.", default: "4"),
-    .option("pull", "C2", help: "Pull of EASGD (beta) and LSGD (c2).", default: "0.1"),
-    .option("grawa-pull", "C2", help: "Pull of GRAWA, MGRAWA and LGRAWA.", default: "0.5"),
-    .option("lsgd-proximity", "P2", help: "Proximity pull of LSGD between syncs.", default: "0.1"),
-    .option("grawa-proximity", "P2", help: "Proximity pull of the GRAWA family between syncs.", default: "0.01"),
-    .option("noise", "SIGMA", help: "Std. deviation of Gaussian noise added to every local gradient.", default: "0"),
-    .option("seed", "N", help: "Seed of the noise.", default: "0"),
-    .option("seeds", "K", help: "Also sweep seeds 0..K-1 and count the valleys each strategy ends in.", default: "none"),
-    .option("dimension", "N", help: "Number of coordinates (the picture shows the first two).", default: "2"),
-    .option("inset", "D", help: "Start this far inside the corners of [0.25, 10]^2.", default: "0"),
-    .option("output", "FILE", help: "Write the trajectories' picture here (SVG).", default: "vincent.svg"),
-  ]
+  static var options: [any OptionDeclaration] { VincentOptions.all }
 
-  static var help: String {
-    helpText(
-      usage: "grawa-train vincent [--lr RATE] [--steps N] [--noise SIGMA] [--seeds K] [--output FILE.svg]",
-      abstract: abstract, specs: specs,
-      footer: """
-        f(x) = -(1/n) sum_i sin(10 ln x_i) on [0.25, 10]^n. Each coordinate's minimisers are
-        x* = exp((pi/2 + 2 pi k)/10) for valleys k = -2..3 (0.33, 0.62, 1.17, 2.19, 4.11, 7.71), all
-        with f = -1, but the curvature there, 100 / (n x*^2), falls as k grows: larger k is flatter.
-        Four workers start at the corners, run plain SGD and sync every tau steps through the
-        library's EASGD, LSGD, GRAWA, MGRAWA and LGRAWA types (one coordinate = one layer).
-        """)
-  }
+  static let usage = "grawa-train vincent [--lr RATE] [--steps N] [--noise SIGMA] [--seeds K] [--output FILE.svg]"
+
+  static let footer = """
+    f(x) = -(1/n) sum_i sin(10 ln x_i) on [0.25, 10]^n. Each coordinate's minimisers are
+    x* = exp((pi/2 + 2 pi k)/10) for valleys k = -2..3 (0.33, 0.62, 1.17, 2.19, 4.11, 7.71), all
+    with f = -1, but the curvature there, 100 / (n x*^2), falls as k grows: larger k is flatter.
+    Four workers start at the corners, run plain SGD and sync every tau steps through the
+    library's EASGD, LSGD, GRAWA, MGRAWA and LGRAWA types (one coordinate = one layer).
+    """
 
   static func experiment(from parsed: ParsedArguments) throws -> VincentExperiment {
     var experiment = VincentExperiment()
-    experiment.learningRate = try parsed.double("lr", default: 0.01, in: 1e-9...100) ?? 0.01
-    experiment.steps = try parsed.int("steps", default: 400, in: 1...10_000_000)
-    experiment.communicationPeriod = try parsed.int("comm-period", default: 4, in: 1...1_000_000)
-    experiment.baselinePull = try parsed.double("pull", default: 0.1, in: 0...1) ?? 0.1
-    experiment.grawaPull = try parsed.double("grawa-pull", default: 0.5, in: 0...1) ?? 0.5
-    let tau = Double(experiment.communicationPeriod)
-    experiment.lsgdProximity = try parsed.double("lsgd-proximity", default: 0.1, in: 0...tau) ?? 0.1
-    experiment.grawaProximity = try parsed.double("grawa-proximity", default: 0.01, in: 0...tau) ?? 0.01
-    experiment.gradientNoise = try parsed.double("noise", default: 0, in: 0...1e6) ?? 0
-    experiment.seed = try parsed.unsigned("seed", default: 0)
-    experiment.dimension = try parsed.int("dimension", default: 2, in: 1...1000)
-    experiment.cornerInset = try parsed.double("inset", default: 0, in: 0...4.8) ?? 0
+    experiment.learningRate = try parsed[VincentOptions.learningRate]
+    experiment.steps = try parsed[VincentOptions.steps]
+    experiment.communicationPeriod = try parsed[VincentOptions.communicationPeriod]
+    experiment.baselinePull = try parsed[VincentOptions.pull]
+    experiment.grawaPull = try parsed[VincentOptions.grawaPull]
+    experiment.lsgdProximity = try parsed[VincentOptions.lsgdProximity]
+    experiment.grawaProximity = try parsed[VincentOptions.grawaProximity]
+    for proximity in [VincentOptions.lsgdProximity, VincentOptions.grawaProximity] {
+      guard try parsed[proximity] <= Double(experiment.communicationPeriod) else {
+        throw parsed.invalidValue(
+          proximity, "expected a number from 0 to the communication period (\(experiment.communicationPeriod))")
+      }
+    }
+    experiment.gradientNoise = try parsed[VincentOptions.noise]
+    experiment.seed = try parsed[VincentOptions.seed]
+    experiment.dimension = try parsed[VincentOptions.dimension]
+    experiment.cornerInset = try parsed[VincentOptions.inset]
     return experiment
   }
 
   static func run(_ arguments: [String]) throws {
-    let parsed = try ParsedArguments(arguments, specs: specs)
+    let parsed = try parse(arguments)
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
     let experiment = try experiment(from: parsed)
-    let sweep = parsed.string("seeds") == nil ? nil : try parsed.int("seeds", default: 1, in: 1...100_000)
-    let output = URL(fileURLWithPath: parsed.string("output") ?? "vincent.svg")
+    let sweep = try parsed[VincentOptions.seeds]
+    let output = URL(fileURLWithPath: try parsed[VincentOptions.output])
     let outcomes: [VincentExperiment.Outcome]
     do {
       outcomes = try experiment.run()

@@ -120,7 +120,20 @@ final class CommandLineTests: XCTestCase {
       "--epochs", "1", "--threads", "1", "--output", directory.path,
     ])
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
-    XCTAssertTrue(outcome.standardOutput.contains("done (epochs): 1.00 epochs, 4 steps"), outcome.standardOutput)
+    XCTAssertTrue(outcome.standardOutput.contains("done (epochs): 1.00 epochs, 4 steps and 0 syncs"), outcome.standardOutput)
+    // Counts in words, the final line in test error like the evaluation lines, short lines.
+    XCTAssertTrue(outcome.standardOutput.contains("strategy none, 1 worker, sync\n"), outcome.standardOutput)
+    XCTAssertTrue(outcome.standardOutput.contains("  center test loss "), outcome.standardOutput)
+    XCTAssertNotNil(
+      outcome.standardOutput.range(of: #"center test loss [0-9.]+, test error [0-9.]+%\n"#, options: .regularExpression),
+      outcome.standardOutput)
+    XCTAssertFalse(outcome.standardOutput.contains("accuracy"), outcome.standardOutput)
+    XCTAssertFalse(outcome.standardOutput.contains("(s)"), outcome.standardOutput)
+    XCTAssertFalse(outcome.standardOutput.contains("nan"), outcome.standardOutput)
+    for line in outcome.standardOutput.split(separator: "\n") where !line.hasPrefix("eval") {
+      let length = line.contains(directory.path) ? line.count - directory.path.count : line.count
+      XCTAssertLessThanOrEqual(length, 100, String(line))
+    }
     for name in ["metrics.csv", "metrics.jsonl", "config.json", "summary.json"] {
       XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), name)
     }
@@ -135,7 +148,9 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(noBudget.standardError.contains("give a budget"), noBudget.standardError)
     let badModel = try runTool(["train", "--model", "resnet21", "--epochs", "1"])
     XCTAssertEqual(badModel.status, 2)
-    XCTAssertTrue(badModel.standardError.contains("invalid value 'resnet21' for '--model': choose one of"), badModel.standardError)
+    XCTAssertTrue(
+      badModel.standardError.contains("invalid value 'resnet21' for '--model': choose one of resnet20, resnet56,"),
+      badModel.standardError)
     let badSchedule = try runTool(["train", "--schedule", "cosine:x", "--epochs", "1"])
     XCTAssertEqual(badSchedule.status, 2)
     XCTAssertTrue(badSchedule.standardError.contains("'--schedule'"), badSchedule.standardError)

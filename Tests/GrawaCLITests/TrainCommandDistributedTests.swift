@@ -408,6 +408,33 @@ final class TrainCommandDistributedTests: XCTestCase {
     XCTAssertEqual(summary["syncs"] as? Int, 8)
   }
 
+  func testResume_refusesNewRunFlagsAndTakesBudgetFlags() throws {
+    let directory = makeDirectoryURL()
+    let first = try runTool(
+      ["train", "--strategy", "easgd", "--workers", "2", "--comm-period", "2"] + Self.tiny
+        + ["--steps", "4", "--eval-every", "0.25", "--output", directory.path])
+    XCTAssertEqual(first.status, 0, first.standardError)
+    let metrics = directory.appendingPathComponent("metrics.csv")
+    let before = try Data(contentsOf: metrics)
+
+    for (flag, value) in [("--model", "vgg16"), ("--lr", "0.5"), ("--seed", "3"), ("--output", "/tmp/elsewhere")] {
+      let refused = try runTool(["train", "--resume", directory.path, "--steps", "8", flag, value])
+      XCTAssertEqual(refused.status, 2, "\(flag): \(refused.standardError)")
+      XCTAssertTrue(
+        refused.standardError.contains(
+          "'\(flag)' cannot be combined with '--resume': a resumed run keeps its checkpoint's settings"),
+        refused.standardError)
+      XCTAssertEqual(try Data(contentsOf: metrics), before, "a refused resume changed metrics.csv")
+    }
+
+    let resumed = try runTool([
+      "train", "--resume", directory.path, "--steps", "8", "--eval-every", "0.5", "--threads", "1", "--quiet",
+    ])
+    XCTAssertEqual(resumed.status, 0, resumed.standardError)
+    let summary = try jsonObject(directory.appendingPathComponent("summary.json"))
+    XCTAssertEqual(summary["steps"] as? Int, 8)
+  }
+
   func testResumeWithoutCheckpoint_failsNamingTheCheckpoint() throws {
     let directory = makeDirectoryURL()
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -6,7 +6,7 @@ import _TestSupport
 
 /// `StrategyKind`, the registry of built-in strategies, and `StrategySettings` (REFERENCE.md
 /// section 6): every kind makes its strategy from its defaults, the defaults are the paper's, and
-/// out-of-range settings are rejected with a message naming the flag.
+/// out-of-range settings are rejected with an error naming the setting.
 final class StrategyKindTests: XCTestCase {
   func testRawValues_areTheCLINames() {
     XCTAssertEqual(
@@ -93,9 +93,10 @@ final class StrategyKindTests: XCTestCase {
   }
 
   /// Asserts that `change` applied to `kind`'s defaults fails validation (and `make`) with a
-  /// message naming `flag`.
+  /// ``SettingError`` naming `setting`, and a message that starts with the setting's label and
+  /// names no command-line flag.
   private func assertRejected(
-    _ kind: StrategyKind, flag: String, _ change: (inout StrategySettings) -> Void,
+    _ kind: StrategyKind, setting: TrainingSetting, _ change: (inout StrategySettings) -> Void,
     file: StaticString = #filePath, line: UInt = #line
   ) {
     var settings = kind.defaultSettings
@@ -103,26 +104,38 @@ final class StrategyKindTests: XCTestCase {
     do {
       try settings.validate(for: kind)
       // Stop here: making a strategy from out-of-range settings would trap on its precondition.
-      return XCTFail("\(kind): settings accepted, expected an error naming \(flag)", file: file, line: line)
+      return XCTFail("\(kind): settings accepted, expected an error naming \(setting)", file: file, line: line)
+    } catch let error as SettingError {
+      XCTAssertEqual(error.setting, setting, "\(error)", file: file, line: line)
+      let message = "\(error)"
+      XCTAssertTrue(message.hasPrefix(setting.label + " must be"), "'\(message)'", file: file, line: line)
+      XCTAssertFalse(message.contains("--"), "'\(message)' names a flag", file: file, line: line)
     } catch {
-      let message = (error as? ConfigurationError)?.message ?? "\(error)"
-      XCTAssertTrue(message.contains(flag), "'\(message)' should name \(flag)", file: file, line: line)
+      XCTFail("\(kind): expected a SettingError, got \(error)", file: file, line: line)
     }
     XCTAssertThrowsError(try kind.make(settings), "make must validate", file: file, line: line)
   }
 
-  func testValidate_rejectsOutOfRangeValuesNamingTheFlag() {
-    assertRejected(.easgd, flag: "--comm-period") { $0.communicationPeriod = 0 }
-    assertRejected(.mgrawa, flag: "--comm-period") { $0.communicationPeriod = -3 }
-    assertRejected(.easgd, flag: "--pull") { $0.pullStrength = 1.5 }
-    assertRejected(.lgrawa, flag: "--pull") { $0.pullStrength = -0.1 }
-    assertRejected(.lsgd, flag: "--proximity") { $0.proximityStrength = -0.1 }
+  func testValidate_rejectsOutOfRangeValuesNamingTheSetting() {
+    assertRejected(.easgd, setting: .communicationPeriod) { $0.communicationPeriod = 0 }
+    assertRejected(.mgrawa, setting: .communicationPeriod) { $0.communicationPeriod = -3 }
+    assertRejected(.easgd, setting: .pullStrength) { $0.pullStrength = 1.5 }
+    assertRejected(.lgrawa, setting: .pullStrength) { $0.pullStrength = -0.1 }
+    assertRejected(.lsgd, setting: .proximityStrength) { $0.proximityStrength = -0.1 }
     // p2 must not exceed tau (p2/tau is a fraction): tau 4, p2 5.
-    assertRejected(.lsgd, flag: "--proximity") { $0.proximityStrength = 5 }
-    assertRejected(.mgrawa, flag: "--norm-momentum") { $0.normMomentum = 1 }
-    assertRejected(.lgrawa, flag: "--norm-momentum") { $0.normMomentum = -0.5 }
-    assertRejected(.localMGRAWA, flag: "--local-norm-momentum") { $0.localNormMomentum = 1 }
-    assertRejected(.dataParallelSAM, flag: "--sam-rho") { $0.samRho = -0.05 }
+    assertRejected(.lsgd, setting: .proximityStrength) { $0.proximityStrength = 5 }
+    assertRejected(.mgrawa, setting: .normMomentum) { $0.normMomentum = 1 }
+    assertRejected(.lgrawa, setting: .normMomentum) { $0.normMomentum = -0.5 }
+    assertRejected(.localMGRAWA, setting: .localNormMomentum) { $0.localNormMomentum = 1 }
+    assertRejected(.dataParallelSAM, setting: .samRho) { $0.samRho = -0.05 }
+  }
+
+  func testValidate_messageNamesTheSettingInWords() {
+    var settings = StrategyKind.easgd.defaultSettings
+    settings.communicationPeriod = 0
+    XCTAssertThrowsError(try settings.validate(for: .easgd)) {
+      XCTAssertEqual("\($0)", "communication period must be at least 1, got 0")
+    }
   }
 
   func testValidate_acceptsBoundaryValues() throws {

@@ -84,7 +84,7 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable {
 
   /// The strategy with `settings` (DP+SAM is ``DataParallel``; its SAM is the workers' optimizer,
   /// see ``usesSAM``).
-  /// - Throws: ``ConfigurationError`` when a setting is out of range.
+  /// - Throws: ``SettingError`` when a setting is out of range.
   public func make(_ settings: StrategySettings) throws -> any DistributedStrategy {
     try settings.validate(for: self)
     let tau = settings.communicationPeriod
@@ -131,29 +131,30 @@ public struct StrategySettings: Sendable, Codable, Equatable {
   /// Settings with the generic defaults; use ``StrategyKind/defaultSettings`` for a strategy's.
   public init() {}
 
-  /// Checks the values for `kind`; the message names the flag.
-  /// - Throws: ``ConfigurationError``.
+  /// Checks the values for `kind`; the error names the setting (not a command-line flag).
+  /// - Throws: ``SettingError``.
   public func validate(for kind: StrategyKind) throws {
     if kind.usesPeriodicSync {
       guard communicationPeriod >= 1 else {
-        throw ConfigurationError("--comm-period must be at least 1, got \(communicationPeriod)")
+        throw SettingError(.communicationPeriod, "must be at least 1, got \(communicationPeriod)")
       }
       guard pullStrength >= 0, pullStrength <= 1 else {
-        throw ConfigurationError("--pull must be in [0, 1], got \(pullStrength)")
+        throw SettingError(.pullStrength, "must be in [0, 1], got \(pullStrength)")
       }
       guard proximityStrength >= 0, proximityStrength <= Double(communicationPeriod) else {
-        throw ConfigurationError(
-          "--proximity must be in [0, comm-period = \(communicationPeriod)], got \(proximityStrength)")
+        throw SettingError(
+          .proximityStrength,
+          "must be in [0, communication period = \(communicationPeriod)], got \(proximityStrength)")
       }
     }
     guard normMomentum >= 0, normMomentum < 1 else {
-      throw ConfigurationError("--norm-momentum must be in [0, 1), got \(normMomentum)")
+      throw SettingError(.normMomentum, "must be in [0, 1), got \(normMomentum)")
     }
     guard localNormMomentum >= 0, localNormMomentum < 1 else {
-      throw ConfigurationError("--local-norm-momentum must be in [0, 1), got \(localNormMomentum)")
+      throw SettingError(.localNormMomentum, "must be in [0, 1), got \(localNormMomentum)")
     }
     guard samRho.isFinite, samRho >= 0 else {
-      throw ConfigurationError("--sam-rho must be >= 0, got \(samRho)")
+      throw SettingError(.samRho, "must be >= 0, got \(samRho)")
     }
   }
 }

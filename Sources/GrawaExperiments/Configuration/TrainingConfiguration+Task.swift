@@ -49,7 +49,8 @@ extension TrainingConfiguration {
   }
 
   /// Loads the configuration's datasets from ``dataDirectory`` (or the dataset's default).
-  /// - Throws: ``ConfigurationError`` or a data error naming the file.
+  /// - Throws: ``SettingError`` or ``ConfigurationError`` from ``validate()``, or a data error naming
+  ///   the file.
   public func loadData() throws -> ConfiguredData {
     try validate()
     var (train, test) = try dataset.load(directory: dataDirectory)
@@ -69,7 +70,8 @@ extension TrainingConfiguration {
   /// ``DatasetSource``, cross-entropy, SGD (with SAM around it for DP+SAM), its schedule, and an
   /// evaluation on the test set with batch-norm statistics re-estimated over a fixed sample of
   /// training batches (``BufferPolicy/recompute``) or averaged.
-  /// - Throws: ``ConfigurationError`` naming the setting.
+  /// - Throws: ``SettingError`` from ``validate()``, or ``ConfigurationError`` when a worker's
+  ///   shard holds no full batch.
   public func makeTask(data: ConfiguredData) throws -> TrainingTask {
     try validate()
     let shardSize = data.train.count / workers
@@ -113,7 +115,7 @@ extension TrainingConfiguration {
 extension DistributedTrainer {
   /// Loads the data and prepares a run of `configuration` with its built-in strategy (and, for
   /// DP+SAM, a SAM optimizer around SGD); checkpoints record the configuration.
-  /// - Throws: ``ConfigurationError``, or a data or model error naming the file.
+  /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
   public convenience init(configuration: TrainingConfiguration) throws {
     try configuration.validate()
     try self.init(configuration: configuration, strategy: try configuration.strategy.make(configuration.strategySettings))
@@ -121,7 +123,7 @@ extension DistributedTrainer {
 
   /// Prepares a run of `configuration` with a custom `strategy` (the configuration's strategy
   /// fields are then only recorded, not used).
-  /// - Throws: ``ConfigurationError``, or a data or model error naming the file.
+  /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
   public convenience init(configuration: TrainingConfiguration, strategy: any DistributedStrategy) throws {
     let task = try configuration.makeTask(data: try configuration.loadData())
     try self.init(

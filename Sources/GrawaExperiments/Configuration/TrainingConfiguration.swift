@@ -67,32 +67,33 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
   /// The paper's defaults.
   public init() {}
 
-  /// Checks the values; the message names the setting.
-  /// - Throws: ``ConfigurationError``.
+  /// Checks the values; the error names the setting (not a command-line flag).
+  /// - Throws: ``SettingError`` for a setting out of range, ``ConfigurationError`` when no budget
+  ///   is set, or the optimizer's or schedule's error.
   public func validate() throws {
-    guard batchSize > 0 else { throw ConfigurationError("batch size must be positive, got \(batchSize)") }
-    if let epochs, !(epochs > 0) { throw ConfigurationError("epochs must be positive, got \(epochs)") }
-    if let minutes, !(minutes > 0) { throw ConfigurationError("minutes must be positive, got \(minutes)") }
-    if let steps, steps <= 0 { throw ConfigurationError("steps must be positive, got \(steps)") }
+    guard batchSize > 0 else { throw SettingError(.batchSize, "must be positive, got \(batchSize)") }
+    if let epochs, !(epochs > 0) { throw SettingError(.epochs, "must be positive, got \(epochs)") }
+    if let minutes, !(minutes > 0) { throw SettingError(.minutes, "must be positive, got \(minutes)") }
+    if let steps, steps <= 0 { throw SettingError(.steps, "must be positive, got \(steps)") }
     guard epochs != nil || minutes != nil || steps != nil else {
       throw ConfigurationError("give a budget: epochs, steps, minutes or a combination")
     }
-    guard workers >= 1 else { throw ConfigurationError("workers must be at least 1, got \(workers)") }
+    guard workers >= 1 else { throw SettingError(.workers, "must be at least 1, got \(workers)") }
     guard batchNormBatches >= 0 else {
-      throw ConfigurationError("batch-norm re-estimation batches must be >= 0, got \(batchNormBatches)")
+      throw SettingError(.batchNormBatches, "must be >= 0, got \(batchNormBatches)")
     }
     if let checkpointMinutes, !(checkpointMinutes > 0) {
-      throw ConfigurationError("checkpoint interval must be positive, got \(checkpointMinutes) minutes")
+      throw SettingError(.checkpointMinutes, "must be positive, got \(checkpointMinutes) minutes")
     }
     try strategySettings.validate(for: strategy)
     guard evaluateEvery > 0 else {
-      throw ConfigurationError("evaluation interval must be positive, got \(evaluateEvery) epochs")
+      throw SettingError(.evaluateEvery, "must be positive, got \(evaluateEvery) epochs")
     }
-    guard threads >= 0 else { throw ConfigurationError("threads must be 0 (all cores) or positive, got \(threads)") }
+    guard threads >= 0 else { throw SettingError(.threads, "must be 0 (all cores) or positive, got \(threads)") }
     if let trainLimit, trainLimit < batchSize {
-      throw ConfigurationError("train limit \(trainLimit) is smaller than one batch (\(batchSize))")
+      throw SettingError(.trainLimit, "must be at least one batch (batch size \(batchSize)), got \(trainLimit)")
     }
-    if let testLimit, testLimit <= 0 { throw ConfigurationError("test limit must be positive, got \(testLimit)") }
+    if let testLimit, testLimit <= 0 { throw SettingError(.testLimit, "must be positive, got \(testLimit)") }
     try optimizer.validate()
     try schedule.validate()
   }
