@@ -11,7 +11,8 @@ public struct LSGD: DistributedStrategy {
   public struct WorkerState: Sendable, Codable, Equatable {
     /// The last (up to 4) mini-batch losses, oldest first.
     public var recentLosses: [Double]
-    /// The last leader's parameters (the common initial parameters before the first sync).
+    /// The last leader's parameters (the common initial parameters before the first sync); empty
+    /// when the proximity pull is off, or while no target has been formed (``ProximityPull``).
     public var proximityTarget: [Float]
 
     /// A state from its parts.
@@ -74,7 +75,8 @@ public struct LSGD: DistributedStrategy {
   /// `leader`: the leader at the last sync.
   public var metricNames: [String] { ["leader"] }
 
-  /// An empty loss window; the proximity target is the common initial parameters.
+  /// An empty loss window; the proximity target is the common initial parameters (none when
+  /// `initial` is empty: no pull until the first sync forms one).
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> WorkerState {
     WorkerState(recentLosses: [], proximityTarget: proximity.isEnabled ? initial : [])
   }
@@ -85,10 +87,7 @@ public struct LSGD: DistributedStrategy {
     if state.recentLosses.count > LSGD.lossWindow {
       state.recentLosses.removeFirst(state.recentLosses.count - LSGD.lossWindow)
     }
-    guard proximity.isEnabled else { return }
-    var parameters = try worker.parameters()
-    try proximity.apply(&parameters, toward: state.proximityTarget)
-    try worker.setParameters(parameters)
+    try proximity.apply(to: worker, toward: state.proximityTarget)
   }
 
   /// The parameters and the running loss.
