@@ -13,7 +13,8 @@ enum VincentCommand: Command {
     .option("lr", "RATE", help: "Local SGD learning rate.", default: "0.01"),
     .option("steps", "N", help: "Local steps per worker.", default: "400"),
     .option("comm-period", "TAU", help: "Local steps between syncs.", default: "4"),
-    .option("pull", "C2", help: "Pull of EASGD (beta) and LSGD (c2).", default: "0.1"),
+    .option("easgd-pull", "BETA", help: "EASGD's moving rate beta (workers move beta/4).", default: "0.1"),
+    .option("lsgd-pull", "C2", help: "Pull of LSGD toward its leader at a sync.", default: "0.1"),
     .option("grawa-pull", "C2", help: "Pull of GRAWA, MGRAWA and LGRAWA.", default: "0.5"),
     .option("lsgd-proximity", "P2", help: "Proximity pull of LSGD between syncs.", default: "0.1"),
     .option("grawa-proximity", "P2", help: "Proximity pull of the GRAWA family between syncs.", default: "0.01"),
@@ -22,6 +23,10 @@ enum VincentCommand: Command {
     .option("seeds", "K", help: "Also sweep seeds 0..K-1 and count the valleys each strategy ends in.", default: "none"),
     .option("dimension", "N", help: "Number of coordinates (the picture shows the first two).", default: "2"),
     .option("inset", "D", help: "Start this far inside the corners of [0.25, 10]^2.", default: "0"),
+    .option(
+      "pre-sync-target", "TARGET",
+      help: "Proximity target before the first sync: \(TrainCommand.choices(ToySimulation.PreSyncTarget.self)).",
+      default: "none"),
     .option("output", "FILE", help: "Write the trajectories' picture here (SVG).", default: "vincent.svg"),
   ]
 
@@ -43,7 +48,8 @@ enum VincentCommand: Command {
     experiment.learningRate = try parsed.double("lr", default: 0.01, in: 1e-9...100) ?? 0.01
     experiment.steps = try parsed.int("steps", default: 400, in: 1...10_000_000)
     experiment.communicationPeriod = try parsed.int("comm-period", default: 4, in: 1...1_000_000)
-    experiment.baselinePull = try parsed.double("pull", default: 0.1, in: 0...1) ?? 0.1
+    experiment.easgdPull = try parsed.double("easgd-pull", default: 0.1, in: 0...1) ?? 0.1
+    experiment.lsgdPull = try parsed.double("lsgd-pull", default: 0.1, in: 0...1) ?? 0.1
     experiment.grawaPull = try parsed.double("grawa-pull", default: 0.5, in: 0...1) ?? 0.5
     let tau = Double(experiment.communicationPeriod)
     experiment.lsgdProximity = try parsed.double("lsgd-proximity", default: 0.1, in: 0...tau) ?? 0.1
@@ -52,6 +58,7 @@ enum VincentCommand: Command {
     experiment.seed = try parsed.unsigned("seed", default: 0)
     experiment.dimension = try parsed.int("dimension", default: 2, in: 1...1000)
     experiment.cornerInset = try parsed.double("inset", default: 0, in: 0...4.8) ?? 0
+    experiment.preSyncTarget = try parsed.choice("pre-sync-target", default: ToySimulation.PreSyncTarget.none)
     return experiment
   }
 
@@ -73,7 +80,7 @@ enum VincentCommand: Command {
       String(
         format: "Vincent function, n = %d, lr %g, %d steps, sync every %d, noise %g, seed %llu",
         experiment.dimension, experiment.learningRate, experiment.steps, experiment.communicationPeriod,
-        experiment.gradientNoise, experiment.seed))
+        experiment.gradientNoise, experiment.seed) + ", pre-sync target " + experiment.preSyncTarget.rawValue)
     say(table(outcomes))
     do {
       try VincentFigure.render(outcomes, experiment: experiment).write(to: output)
@@ -87,9 +94,12 @@ enum VincentCommand: Command {
     }
   }
 
-  /// One row per strategy: final center, f there, valley, curvature.
+  /// One row per strategy: final center, f there, valley, curvature, the workers' valleys.
   static func table(_ outcomes: [VincentExperiment.Outcome]) -> String {
-    var lines = ["| strategy | center | f(center) | valley k | x* | curvature (max) | syncs |", "|---|---|---|---|---|---|---|"]
+    var lines = [
+      "| strategy | center | f(center) | valley k | x* | curvature (max) | syncs | workers' valleys |",
+      "|---|---|---|---|---|---|---|---|",
+    ]
     for outcome in outcomes {
       let center = outcome.result.center.map { String(format: "%.3f", $0) }.joined(separator: ", ")
       let valleys = outcome.valleys.map(String.init).joined(separator: ", ")
@@ -97,7 +107,9 @@ enum VincentCommand: Command {
         .joined(separator: ", ")
       lines.append(
         "| \(outcome.strategy.rawValue) | (\(center)) | \(String(format: "%.4f", outcome.value)) | \(valleys) | "
-          + "\(minimizers) | \(String(format: "%.3f", outcome.curvature.max() ?? .nan)) | \(outcome.result.syncs) |")
+          + "\(minimizers) | \(String(format: "%.3f", outcome.curvature.max() ?? .nan)) | \(outcome.result.syncs) | "
+          + outcome.workerValleys.map { "(" + $0.map(String.init).joined(separator: ",") + ")" }.joined(separator: " ")
+          + " |")
     }
     return lines.joined(separator: "\n")
   }

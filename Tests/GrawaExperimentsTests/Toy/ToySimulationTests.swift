@@ -118,4 +118,24 @@ final class ToySimulationTests: XCTestCase {
     experiment.learningRate = 0
     XCTAssertThrowsError(try experiment.run())
   }
+
+  func testVincentExperiment_setsEASGDsAndLSGDsPullSeparately() throws {
+    // EASGD with beta 0: workers move beta/4 = 0 toward the master and the master moves 0 toward
+    // their mean, so the reported center stays where the master started, the mean of the corners:
+    // (0.25 + 10) / 2 = 5.125 in each coordinate.
+    // LSGD with c2 1 and no proximity: at the first sync (after step 4) every worker jumps onto
+    // the leader, so all four coincide there.
+    var experiment = VincentExperiment()
+    experiment.steps = 8
+    experiment.easgdPull = 0
+    experiment.lsgdPull = 1
+    experiment.lsgdProximity = 0
+    let outcomes = try experiment.run()
+    XCTAssertEqual(outcomes[0].strategy, .easgd)
+    XCTAssertEqual(outcomes[0].result.center, [5.125, 5.125])
+    XCTAssertEqual(outcomes[1].strategy, .lsgd)
+    let afterFirstSync = outcomes[1].result.trajectories.map { $0[5] }
+    XCTAssertNotEqual(outcomes[1].result.trajectories[0][4], outcomes[1].result.trajectories[3][4])
+    for point in afterFirstSync { XCTAssertEqual(point, afterFirstSync[0]) }
+  }
 }
