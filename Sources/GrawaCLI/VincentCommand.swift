@@ -184,8 +184,13 @@ enum VincentFigure {
         xLabel: "x1", yLabel: "x2")
       svg.use("contours", dx: left - contourAxes.x, dy: top - contourAxes.y)
       for (worker, path) in outcome.result.trajectories.enumerated() {
+        // Long runs (thousands of steps) keep at most ~2000 points per path, the last included,
+        // so the picture stays small; the path is drawn at a few points per pixel anyway.
+        let stride = max(1, path.count / 2000)
+        var drawn = Swift.stride(from: 0, to: path.count, by: stride).map { path[$0] }
+        if (path.count - 1) % stride != 0, let last = path.last { drawn.append(last) }
         svg.polyline(
-          path.map { axes.point($0[0], $0.count > 1 ? $0[1] : $0[0]) }, stroke: seriesColors[worker % seriesColors.count],
+          drawn.map { axes.point($0[0], $0.count > 1 ? $0[1] : $0[0]) }, stroke: seriesColors[worker % seriesColors.count],
           width: 1.5, opacity: 0.85, className: "trajectory")
         if let start = path.first {
           let p = axes.point(start[0], start.count > 1 ? start[1] : start[0])
