@@ -26,7 +26,8 @@ enum VincentCommand: Command {
     experiment.learningRate = try parsed[VincentOptions.learningRate]
     experiment.steps = try parsed[VincentOptions.steps]
     experiment.communicationPeriod = try parsed[VincentOptions.communicationPeriod]
-    experiment.baselinePull = try parsed[VincentOptions.pull]
+    experiment.easgdPull = try parsed[VincentOptions.easgdPull]
+    experiment.lsgdPull = try parsed[VincentOptions.lsgdPull]
     experiment.grawaPull = try parsed[VincentOptions.grawaPull]
     experiment.lsgdProximity = try parsed[VincentOptions.lsgdProximity]
     experiment.grawaProximity = try parsed[VincentOptions.grawaProximity]
@@ -40,6 +41,7 @@ enum VincentCommand: Command {
     experiment.seed = try parsed[VincentOptions.seed]
     experiment.dimension = try parsed[VincentOptions.dimension]
     experiment.cornerInset = try parsed[VincentOptions.inset]
+    experiment.preSyncTarget = try parsed[VincentOptions.preSyncTarget]
     return experiment
   }
 
@@ -61,7 +63,7 @@ enum VincentCommand: Command {
       String(
         format: "Vincent function, n = %d, lr %g, %d steps, sync every %d, noise %g, seed %llu",
         experiment.dimension, experiment.learningRate, experiment.steps, experiment.communicationPeriod,
-        experiment.gradientNoise, experiment.seed))
+        experiment.gradientNoise, experiment.seed) + ", pre-sync target " + experiment.preSyncTarget.rawValue)
     say(table(outcomes))
     do {
       try VincentFigure.render(outcomes, experiment: experiment).write(to: output)
@@ -75,9 +77,12 @@ enum VincentCommand: Command {
     }
   }
 
-  /// One row per strategy: final center, f there, valley, curvature.
+  /// One row per strategy: final center, f there, valley, curvature, the workers' valleys.
   static func table(_ outcomes: [VincentExperiment.Outcome]) -> String {
-    var lines = ["| strategy | center | f(center) | valley k | x* | curvature (max) | syncs |", "|---|---|---|---|---|---|---|"]
+    var lines = [
+      "| strategy | center | f(center) | valley k | x* | curvature (max) | syncs | workers' valleys |",
+      "|---|---|---|---|---|---|---|---|",
+    ]
     for outcome in outcomes {
       let center = outcome.result.center.map { String(format: "%.3f", $0) }.joined(separator: ", ")
       let valleys = outcome.valleys.map(String.init).joined(separator: ", ")
@@ -85,7 +90,9 @@ enum VincentCommand: Command {
         .joined(separator: ", ")
       lines.append(
         "| \(outcome.strategy.rawValue) | (\(center)) | \(String(format: "%.4f", outcome.value)) | \(valleys) | "
-          + "\(minimizers) | \(String(format: "%.3f", outcome.curvature.max() ?? .nan)) | \(outcome.result.syncs) |")
+          + "\(minimizers) | \(String(format: "%.3f", outcome.curvature.max() ?? .nan)) | \(outcome.result.syncs) | "
+          + outcome.workerValleys.map { "(" + $0.map(String.init).joined(separator: ",") + ")" }.joined(separator: " ")
+          + " |")
     }
     return lines.joined(separator: "\n")
   }
@@ -160,8 +167,13 @@ enum VincentFigure {
         xLabel: "x1", yLabel: "x2")
       svg.use("contours", dx: left - contourAxes.x, dy: top - contourAxes.y)
       for (worker, path) in outcome.result.trajectories.enumerated() {
+        // Long runs (thousands of steps) keep at most ~2000 points per path, the last included,
+        // so the picture stays small; the path is drawn at a few points per pixel anyway.
+        let stride = max(1, path.count / 2000)
+        var drawn = Swift.stride(from: 0, to: path.count, by: stride).map { path[$0] }
+        if (path.count - 1) % stride != 0, let last = path.last { drawn.append(last) }
         svg.polyline(
-          path.map { axes.point($0[0], $0.count > 1 ? $0[1] : $0[0]) }, stroke: seriesColors[worker % seriesColors.count],
+          drawn.map { axes.point($0[0], $0.count > 1 ? $0[1] : $0[0]) }, stroke: seriesColors[worker % seriesColors.count],
           width: 1.5, opacity: 0.85, className: "trajectory")
         if let start = path.first {
           let p = axes.point(start[0], start.count > 1 ? start[1] : start[0])

@@ -15,9 +15,12 @@ enum VincentOptions {
   static let communicationPeriod = Option<Int>(
     "comm-period", "TAU", default: defaults.communicationPeriod, in: .from(1, to: 1_000_000),
     help: "Local steps between syncs.")
-  static let pull = Option<Double>(
-    "pull", "C2", default: defaults.baselinePull, in: .from(0, to: 1),
-    help: "Pull of EASGD (beta) and LSGD (c2).")
+  static let easgdPull = Option<Double>(
+    "easgd-pull", "BETA", default: defaults.easgdPull, in: .from(0, to: 1),
+    help: "EASGD's moving rate beta (workers move beta/4).")
+  static let lsgdPull = Option<Double>(
+    "lsgd-pull", "C2", default: defaults.lsgdPull, in: .from(0, to: 1),
+    help: "Pull of LSGD toward its leader at a sync.")
   static let grawaPull = Option<Double>(
     "grawa-pull", "C2", default: defaults.grawaPull, in: .from(0, to: 1),
     help: "Pull of GRAWA, MGRAWA and LGRAWA.")
@@ -41,13 +44,15 @@ enum VincentOptions {
   static let inset = Option<Double>(
     "inset", "D", default: defaults.cornerInset, in: .from(0, to: 4.8),
     help: "Start this far inside the corners of [0.25, 10]^2.")
+  static let preSyncTarget = Option<ToySimulation.PreSyncTarget>(
+    "pre-sync-target", "TARGET", default: defaults.preSyncTarget,
+    help: "Proximity target before the first sync (none: no pull until a sync forms one).")
   static let output = Option<String>(
     "output", "FILE", default: "vincent.svg", help: "Write the trajectories' picture here (SVG).")
 
   /// Every option, in the order help lists them.
   static let all: [any OptionDeclaration] = [
-    learningRate, steps, communicationPeriod, pull, grawaPull, lsgdProximity, grawaProximity, noise,
-    seed, seeds,
-    dimension, inset, output,
+    learningRate, steps, communicationPeriod, easgdPull, lsgdPull, grawaPull, lsgdProximity, grawaProximity,
+    noise, seed, seeds, dimension, inset, preSyncTarget, output,
   ]
 }

@@ -67,9 +67,16 @@ final class AnalysisCommandsTests: XCTestCase {
     // One contour map (7 levels), stored once and shown in each of the 5 panels.
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='g'][@id='contours']/*[local-name()='path']").count, 7)
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='use']").count, 5)
+    XCTAssertTrue(outcome.standardOutput.contains("pre-sync target none"), outcome.standardOutput)
     let bad = try CommandLineTests.run(["vincent", "--lr", "-1"])
     XCTAssertEqual(bad.status, 2)
     XCTAssertTrue(bad.standardError.contains("'--lr'"), bad.standardError)
+    let badTarget = try CommandLineTests.run(["vincent", "--pre-sync-target", "corners"])
+    XCTAssertEqual(badTarget.status, 2)
+    XCTAssertTrue(badTarget.standardError.contains("none, mean-of-starts"), badTarget.standardError)
+    let badPull = try CommandLineTests.run(["vincent", "--easgd-pull", "1.5"])
+    XCTAssertEqual(badPull.status, 2)
+    XCTAssertTrue(badPull.standardError.contains("'--easgd-pull'"), badPull.standardError)
   }
 
   func testPlot_drawsOneLinePerRunInEachChart() throws {

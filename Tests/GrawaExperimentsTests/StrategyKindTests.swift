@@ -70,6 +70,7 @@ final class StrategyKindTests: XCTestCase {
     XCTAssertEqual(lsgd.communicationPeriod, 4)
     XCTAssertEqual(lsgd.pullStrength, 0.1)
     XCTAssertEqual(lsgd.proximity, ProximityPull(strength: 0.1, communicationPeriod: 4))
+    XCTAssertEqual(lsgd.lossMeter, .authors, "the registry builds LSGD with the authors' meter")
     let grawa = try XCTUnwrap(StrategyKind.grawa.make(StrategyKind.grawa.defaultSettings) as? GRAWA)
     XCTAssertEqual(grawa.pullStrength, 0.5)
     XCTAssertEqual(grawa.proximity, ProximityPull(strength: 0.01, communicationPeriod: 32))

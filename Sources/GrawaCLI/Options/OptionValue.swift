@@ -120,6 +120,7 @@ extension DatasetKind: ChoiceOptionValue {}
 extension AugmentationChoice: ChoiceOptionValue {}
 extension BufferPolicy: ChoiceOptionValue {}
 extension SyncMode: ChoiceOptionValue {}
+extension ToySimulation.PreSyncTarget: ChoiceOptionValue {}
 
 // MARK: - Schedules
 

@@ -26,7 +26,7 @@ public enum NormGranularity: String, Sendable, Codable, CaseIterable {
 /// per-tensor norm estimate.
 public struct GRAWAWorkerState: Sendable, Codable, Equatable {
   /// The last center (the common initial parameters before the first sync); empty when the
-  /// proximity pull is off.
+  /// proximity pull is off, or while no target has been formed (``ProximityPull``).
   public var proximityTarget: [Float]
   /// Local-M/LGRAWA: the bias-corrected running estimate of per-tensor norms since the last sync.
   public var localNorms: NormMomentum?
@@ -115,7 +115,8 @@ extension GradientWeightedStrategy {
   /// `weights`: each worker's weight at the last sync (per-tensor weights: the mean over tensors).
   public var metricNames: [String] { ["weights"] }
 
-  /// The proximity target starts at the common initial parameters.
+  /// The proximity target starts at the common initial parameters (none when `initial` is empty:
+  /// no pull until the first sync forms one).
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> GRAWAWorkerState {
     GRAWAWorkerState(
       proximityTarget: proximity.isEnabled ? initial : [],
@@ -139,10 +140,7 @@ extension GradientWeightedStrategy {
 
   /// The proximity pull toward the last center.
   public func afterLocalStep(_ worker: any WorkerContext, state: inout GRAWAWorkerState) throws {
-    guard proximity.isEnabled else { return }
-    var parameters = try worker.parameters()
-    try proximity.apply(&parameters, toward: state.proximityTarget)
-    try worker.setParameters(parameters)
+    try proximity.apply(to: worker, toward: state.proximityTarget)
   }
 
   /// The parameters and the worker's score(s): from a probe batch, or from the running estimate,

@@ -2,16 +2,19 @@ import GrawaTensor
 
 /// Leader SGD (Teng et al. 2019) with one group (REFERENCE.md section 3).
 ///
-/// The leader is the worker with the lowest running training loss: the mean of its last 4
-/// mini-batch losses, each taken before its step; ties go to the lowest index. At a sync every
-/// worker, the leader included, moves `x_i <- (1 - c2) x_i + c2 * x_leader`. Between syncs, when
-/// p2 > 0, every step ends with the proximity pull toward the last leader (REFERENCE.md 2.3).
+/// The leader is the worker with the lowest running training loss, read from its last 4 mini-batch
+/// losses (each taken before its step) by ``lossMeter``; ties go to the lowest index. At a sync
+/// every worker, the leader included, moves `x_i <- (1 - c2) x_i + c2 * x_leader`. Between syncs,
+/// when p2 > 0, every step ends with the proximity pull toward the last leader (REFERENCE.md 2.3;
+/// docs/algorithms.md, "LSGD").
 public struct LSGD: DistributedStrategy {
   /// A worker's loss window and proximity target.
   public struct WorkerState: Sendable, Codable, Equatable {
-    /// The last (up to 4) mini-batch losses, oldest first.
+    /// The last (up to 4) mini-batch losses, oldest first. Both meters read this same window, so a
+    /// checkpoint's state does not depend on the meter.
     public var recentLosses: [Double]
-    /// The last leader's parameters (the common initial parameters before the first sync).
+    /// The last leader's parameters (the common initial parameters before the first sync); empty
+    /// when the proximity pull is off, or while no target has been formed (``ProximityPull``).
     public var proximityTarget: [Float]
 
     /// A state from its parts.
@@ -23,7 +26,8 @@ public struct LSGD: DistributedStrategy {
 
   /// What a worker sends beside its parameters.
   public struct Report: Sendable, Codable, Equatable {
-    /// The running loss: the mean of the worker's recent losses (infinity before any step).
+    /// The running loss, as ``LSGD/lossMeter`` reads the worker's recent losses (infinity before
+    /// any step).
     public var loss: Double
 
     /// A report of `loss`.
@@ -47,7 +51,36 @@ public struct LSGD: DistributedStrategy {
     }
   }
 
-  /// How many recent losses the running loss averages.
+  /// How LSGD reads a worker's recent mini-batch losses into the running loss that elects the
+  /// leader (docs/algorithms.md, "LSGD", and "Where we differ from the authors' code", row 8).
+  ///
+  /// The two meters agree as soon as ``LSGD/lossWindow`` losses are recorded: in a synchronous run
+  /// with tau >= 4 (every setting of the paper) every sync sees a full window. Before that, the
+  /// authors' meter divides by 4 where ``recordedLosses`` divides by the number recorded; in a
+  /// synchronous run every worker has recorded the same number, so both elect the same leader and
+  /// only the reported loss differs. With a worker behind the others (asynchronous mode, or a
+  /// user's loop that syncs early) the leader can differ.
+  public enum LossMeter: String, Sendable, Codable, CaseIterable {
+    /// The authors' meter (`AverageMeter(running_size=4)` in the GRAWA/LSGD code): a window of 4
+    /// slots that starts at zeros and always divides by 4, `(l_1 + ... + l_n) / 4` for n < 4.
+    case authors
+    /// The mean of the losses recorded so far, at most the last 4: `(l_1 + ... + l_n) / n`.
+    case recordedLosses = "recorded-losses"
+
+    /// The running loss of `recentLosses` (the last at most ``LSGD/lossWindow`` losses): +infinity
+    /// when none is recorded yet, for both meters (the authors' worker starts its running loss at
+    /// infinity too).
+    public func reading(of recentLosses: [Double]) -> Double {
+      guard !recentLosses.isEmpty else { return .infinity }
+      let sum = recentLosses.reduce(0, +)
+      switch self {
+      case .authors: return sum / Double(LSGD.lossWindow)
+      case .recordedLosses: return sum / Double(recentLosses.count)
+      }
+    }
+  }
+
+  /// How many recent losses the running loss reads.
   public static let lossWindow = 4
 
   /// tau, local steps between syncs.
@@ -56,15 +89,27 @@ public struct LSGD: DistributedStrategy {
   public let pullStrength: Double
   /// The proximity pull between syncs (p2).
   public let proximity: ProximityPull
+  /// How the running loss is read from the recent losses.
+  public let lossMeter: LossMeter
 
-  /// LSGD with period `communicationPeriod`, pull `pullStrength` and proximity `proximityStrength`.
+  /// LSGD with period `communicationPeriod`, pull `pullStrength`, proximity `proximityStrength`
+  /// and running-loss meter `lossMeter`.
+  ///
+  /// The meter defaults to the authors' (``LossMeter/authors``), so that nothing of ours differs
+  /// from their code where it can be seen: it changes no leader of a synchronous run and nothing at
+  /// all once 4 losses are recorded (tau >= 4), but it is what their asynchronous leader and their
+  /// reported running loss use.
   /// - Precondition: `communicationPeriod >= 1`, `pullStrength` in `[0, 1]`, `proximityStrength`
   ///   in `[0, tau]`.
-  public init(communicationPeriod: Int = 4, pullStrength: Double = 0.1, proximityStrength: Double = 0.1) {
+  public init(
+    communicationPeriod: Int = 4, pullStrength: Double = 0.1, proximityStrength: Double = 0.1,
+    lossMeter: LossMeter = .authors
+  ) {
     precondition(pullStrength >= 0 && pullStrength <= 1, "LSGD: pull strength must be in [0, 1]")
     self.communicationPeriod = communicationPeriod
     self.pullStrength = pullStrength
     self.proximity = ProximityPull(strength: proximityStrength, communicationPeriod: communicationPeriod)
+    self.lossMeter = lossMeter
   }
 
   /// `"lsgd"`.
@@ -74,7 +119,8 @@ public struct LSGD: DistributedStrategy {
   /// `leader`: the leader at the last sync.
   public var metricNames: [String] { ["leader"] }
 
-  /// An empty loss window; the proximity target is the common initial parameters.
+  /// An empty loss window; the proximity target is the common initial parameters (none when
+  /// `initial` is empty: no pull until the first sync forms one).
   public func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> WorkerState {
     WorkerState(recentLosses: [], proximityTarget: proximity.isEnabled ? initial : [])
   }
@@ -85,16 +131,12 @@ public struct LSGD: DistributedStrategy {
     if state.recentLosses.count > LSGD.lossWindow {
       state.recentLosses.removeFirst(state.recentLosses.count - LSGD.lossWindow)
     }
-    guard proximity.isEnabled else { return }
-    var parameters = try worker.parameters()
-    try proximity.apply(&parameters, toward: state.proximityTarget)
-    try worker.setParameters(parameters)
+    try proximity.apply(to: worker, toward: state.proximityTarget)
   }
 
-  /// The parameters and the running loss.
+  /// The parameters and the running loss (``lossMeter``).
   public func contribution(_ worker: any WorkerContext, state: inout WorkerState) throws -> Contribution<Report> {
-    let losses = state.recentLosses
-    let running = losses.isEmpty ? Double.infinity : losses.reduce(0, +) / Double(losses.count)
+    let running = lossMeter.reading(of: state.recentLosses)
     return Contribution(worker: worker.worker, vector: try worker.parameters(), report: Report(loss: running))
   }
 

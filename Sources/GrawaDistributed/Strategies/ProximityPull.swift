@@ -2,6 +2,11 @@
 /// `x <- (1 - p2 / tau) * x + (p2 / tau) * target` after every local step, where the target is
 /// the last center (GRAWA family) or the last leader (LSGD), and the common initial parameters
 /// before the first sync.
+///
+/// An empty target means that no target exists yet, and the pull does nothing until a sync forms
+/// one. Only a driver whose workers have no common initial point passes an empty `initial` to
+/// `makeWorkerState` (the toy simulation, `ToySimulation.PreSyncTarget.none`); the engine never
+/// does. This rule is here, once, so that no strategy special-cases it.
 public struct ProximityPull: Sendable, Equatable, Codable {
   /// p2, the proximity strength; 0 turns the pull off.
   public let strength: Double
@@ -25,9 +30,21 @@ public struct ProximityPull: Sendable, Equatable, Codable {
   /// The fraction moved per step, `p2 / tau`.
   public var fraction: Float { Float(strength / Double(communicationPeriod)) }
 
-  /// Moves `parameters` toward `target` by ``fraction`` (nothing when disabled).
+  /// Moves `parameters` toward `target` by ``fraction`` (nothing when disabled or when `target`
+  /// is empty: no target yet).
+  /// - Throws: ``DistributedError`` when a non-empty `target` does not fit `parameters`.
   public func apply(_ parameters: inout [Float], toward target: [Float]) throws {
-    guard isEnabled else { return }
+    guard isEnabled, !target.isEmpty else { return }
     try WeightedAverage.interpolate(&parameters, toward: target, fraction: fraction)
+  }
+
+  /// Moves `worker`'s parameters toward `target` by ``fraction``. When disabled or when `target`
+  /// is empty (no target yet) it neither reads nor writes the parameters.
+  /// - Throws: the context's errors, or ``DistributedError`` when `target` does not fit.
+  public func apply(to worker: any WorkerContext, toward target: [Float]) throws {
+    guard isEnabled, !target.isEmpty else { return }
+    var parameters = try worker.parameters()
+    try WeightedAverage.interpolate(&parameters, toward: target, fraction: fraction)
+    try worker.setParameters(parameters)
   }
 }

@@ -37,7 +37,10 @@ public protocol DistributedStrategy: Sendable {
   /// CSV header can name them before the first sync).
   var metricNames: [String] { get }
 
-  /// Worker `worker`'s initial state; `initial` is the common initial parameters.
+  /// Worker `worker`'s initial state; `initial` is the common initial parameters. A driver whose
+  /// workers start at different points (the toy simulation) may pass an empty `initial`: the
+  /// strategy then starts with no proximity target, and ``ProximityPull`` pulls nowhere until a
+  /// sync forms one.
   func makeWorkerState(worker: Int, initial: [Float], layout: ParameterLayout) -> WorkerState
   /// The center's initial state for `workerCount` workers starting from `initial`.
   func makeCenterState(initial: [Float], layout: ParameterLayout, workerCount: Int) -> CenterState

@@ -10,7 +10,26 @@ import GrawaTensor
 /// `tau` steps through the strategy's real `afterLocalStep` / `contribution` / `center` / `pull`.
 /// Each coordinate is one "layer" (one tensor of the layout), so LGRAWA weights coordinates
 /// separately. Sequential and deterministic: a toy needs no threads.
+///
+/// The workers start at different points, so there is no common initial point for what a real
+/// run starts there: the proximity target before the first sync is ``preSyncTarget`` (by default
+/// none), and EASGD's master starts at the mean of the start points (docs/algorithms.md, "The toy
+/// simulation").
 public struct ToySimulation: Sendable {
+  /// What the workers' proximity pull (p2 > 0) draws them toward before the first sync.
+  ///
+  /// In the engine every worker starts at one common point, which is the target until the first
+  /// sync forms one. The toy's workers start at different points, and the authors' code has no
+  /// stand-in for that point.
+  public enum PreSyncTarget: String, Sendable, CaseIterable {
+    /// No target until a sync forms one: no proximity pull before the first sync (the default;
+    /// the strategies get an empty `initial`, see `ProximityPull`).
+    case none
+    /// The mean of the start points: every worker is pulled toward it between steps until the
+    /// first sync (this package's behaviour before issue 15).
+    case meanOfStarts = "mean-of-starts"
+  }
+
   /// What a run produced.
   public struct Result: Sendable {
     /// Every worker's position after each local step and sync, starting with the initial point:
@@ -36,12 +55,14 @@ public struct ToySimulation: Sendable {
   public var steps: Int
   /// The seed of the noise.
   public var seed: UInt64
+  /// The proximity target before the first sync.
+  public var preSyncTarget: PreSyncTarget
 
   /// A simulation of `steps` local steps.
   public init(
     function: @escaping @Sendable ([Double]) -> (value: Double, gradient: [Double]),
     project: @escaping @Sendable ([Double]) -> [Double] = { $0 }, learningRate: Double,
-    gradientNoise: Double = 0, steps: Int, seed: UInt64 = 0
+    gradientNoise: Double = 0, steps: Int, seed: UInt64 = 0, preSyncTarget: PreSyncTarget = .none
   ) {
     self.function = function
     self.project = project
@@ -49,6 +70,7 @@ public struct ToySimulation: Sendable {
     self.gradientNoise = gradientNoise
     self.steps = steps
     self.seed = seed
+    self.preSyncTarget = preSyncTarget
   }
 
   /// Runs `strategy` from `starts` (one point per worker) through the ``SyncDriver``, as the
@@ -63,13 +85,23 @@ public struct ToySimulation: Sendable {
     }
     let layout = try ParameterLayout(
       names: (0..<dimension).map { "x\($0 + 1)" }, shapes: Array(repeating: [1], count: dimension))
-    // All workers of a real run start from one point; here each starts at its own corner, and
-    // the strategy's initial targets (EASGD's master, the proximity target) are their mean.
+    // All workers of a real run start from one point; here each starts at its own. The center
+    // starts at the mean of the start points: EASGD's master is the workers' mean at t = 0, as it
+    // is in a real run, where that mean is the common point. The workers get the mean as their
+    // initial proximity target only when asked; otherwise an empty `initial`, so they have no
+    // target (and no pull) until a sync forms one.
     let mean = (0..<dimension).map { d in starts.reduce(0) { $0 + $1[d] } / Double(workerCount) }
     let initial = mean.map { Float($0) }
+    let workerInitial: [Float] =
+      switch preSyncTarget {
+      case .none: []
+      case .meanOfStarts: initial
+      }
     let driver = SyncDriver(strategy)
     var centerState = strategy.makeCenterState(initial: initial, layout: layout, workerCount: workerCount)
-    var states = (0..<workerCount).map { strategy.makeWorkerState(worker: $0, initial: initial, layout: layout) }
+    var states = (0..<workerCount).map {
+      strategy.makeWorkerState(worker: $0, initial: workerInitial, layout: layout)
+    }
     let workers = starts.enumerated().map { index, start in
       ToyWorker(index: index, layout: layout, position: start, function: function, project: project)
     }

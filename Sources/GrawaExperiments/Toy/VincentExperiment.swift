@@ -20,8 +20,10 @@ public struct VincentExperiment: Sendable {
   public var steps = 400
   /// tau, local steps between syncs.
   public var communicationPeriod = 4
-  /// c2 for EASGD and LSGD (EASGD's beta).
-  public var baselinePull = 0.1
+  /// EASGD's moving rate beta (its c2); each worker moves beta / 4 toward the master.
+  public var easgdPull = 0.1
+  /// c2 for LSGD.
+  public var lsgdPull = 0.1
   /// c2 for the GRAWA family.
   public var grawaPull = 0.5
   /// p2 for LSGD.
@@ -34,6 +36,8 @@ public struct VincentExperiment: Sendable {
   public var seed: UInt64 = 0
   /// How far inside the domain's corners the workers start.
   public var cornerInset = 0.0
+  /// The proximity target before the first sync (``ToySimulation/PreSyncTarget``; default none).
+  public var preSyncTarget = ToySimulation.PreSyncTarget.none
 
   /// The paper's setting: the defaults above.
   public init() {}
@@ -48,6 +52,10 @@ public struct VincentExperiment: Sendable {
     public var value: Double
     /// The valley each coordinate of the center is in (k of `exp((pi/2 + 2 pi k) / 10)`).
     public var valleys: [Int]
+    /// The valley each coordinate of each worker's final point is in: `workerValleys[worker]`.
+    /// LSGD's center is the workers' plain average, which can sit on a ridge between workers
+    /// held in different valleys; this says where the workers themselves are.
+    public var workerValleys: [[Int]]
     /// The Hessian's diagonal at the center.
     public var curvature: [Double]
   }
@@ -78,13 +86,22 @@ public struct VincentExperiment: Sendable {
     let function = VincentFunction(dimension: dimension)
     let simulation = ToySimulation(
       function: { (function.value($0), function.gradient($0)) }, project: VincentFunction.clamp,
-      learningRate: learningRate, gradientNoise: gradientNoise, steps: steps, seed: seed)
+      learningRate: learningRate, gradientNoise: gradientNoise, steps: steps, seed: seed,
+      preSyncTarget: preSyncTarget)
     return try VincentExperiment.strategies.map { kind in
       var settings = kind.defaultSettings
       settings.communicationPeriod = communicationPeriod
-      let isGRAWA = kind != .easgd && kind != .lsgd
-      settings.pullStrength = isGRAWA ? grawaPull : baselinePull
-      settings.proximityStrength = kind == .lsgd ? lsgdProximity : (isGRAWA ? grawaProximity : 0)
+      switch kind {
+      case .easgd:
+        settings.pullStrength = easgdPull
+        settings.proximityStrength = 0
+      case .lsgd:
+        settings.pullStrength = lsgdPull
+        settings.proximityStrength = lsgdProximity
+      default:
+        settings.pullStrength = grawaPull
+        settings.proximityStrength = grawaProximity
+      }
       let strategy = try kind.make(settings)
       func open<S: DistributedStrategy>(_ strategy: S) throws -> ToySimulation.Result {
         try simulation.run(strategy, from: starts)
@@ -92,7 +109,9 @@ public struct VincentExperiment: Sendable {
       let result = try open(strategy)
       return Outcome(
         strategy: kind, result: result, value: function.value(result.center),
-        valleys: result.center.map(VincentFunction.valley(of:)), curvature: function.curvature(result.center))
+        valleys: result.center.map(VincentFunction.valley(of:)),
+        workerValleys: result.trajectories.map { ($0.last ?? []).map(VincentFunction.valley(of:)) },
+        curvature: function.curvature(result.center))
     }
   }
 }

@@ -47,6 +47,23 @@ final class ProximityPullTests: XCTestCase {
     XCTAssertEqual(x, [8, 0, 4])
   }
 
+  func testEmptyTarget_isNoTargetYet_andLeavesTheWorkerUntouched() throws {
+    // An enabled pull toward an empty target (no target formed yet, as in the toy before its
+    // first sync) neither moves nor writes the parameters; toward a real target it does:
+    // 0.75 * [8, 0, 4] + 0.25 * [0, 8, 4] = [6, 2, 4].
+    let pull = ProximityPull(strength: 1, communicationPeriod: 4)
+    var x: [Float] = [8, 0, 4]
+    try pull.apply(&x, toward: [])
+    XCTAssertEqual(x, [8, 0, 4])
+    let worker = HarnessWorker(worker: 0, layout: try twoTensorLayout(), vector: [8, 0, 4])
+    try pull.apply(to: worker, toward: [])
+    XCTAssertEqual(worker.vector, [8, 0, 4])
+    XCTAssertEqual(worker.parameterWrites, 0)
+    try pull.apply(to: worker, toward: [0, 8, 4])
+    XCTAssertEqual(worker.vector, [6, 2, 4])
+    XCTAssertEqual(worker.parameterWrites, 1)
+  }
+
   func testLengthMismatch_throws() {
     var x: [Float] = [8, 0, 4]
     XCTAssertThrowsError(try ProximityPull(strength: 1, communicationPeriod: 4).apply(&x, toward: [1, 2])) { error in
