@@ -170,6 +170,7 @@ enum TrainCommand: Command {
       throw CLIError.failure("\(error)")
     }
     let log: RunLog
+    let events: TensorBoardLog
     do {
       // One CSV schema for every built-in strategy, so runs of different strategies line up column
       // for column: the GRAWA family's weights and LSGD's leader always have a column (empty when
@@ -179,6 +180,8 @@ enum TrainCommand: Command {
       if resumeState == nil {
         try log.writeJSON(config, to: "config.json")
       }
+      // The same rows as TensorBoard scalars: `tensorboard --logdir runs` shows every run.
+      events = try TensorBoardLog(directory: output)
     } catch {
       throw CLIError.failure("\(error)")
     }
@@ -193,7 +196,7 @@ enum TrainCommand: Command {
     let reporter = ProgressLine(enabled: !quiet)
     let summary: TrainingSummary
     do {
-      summary = try trainer.run(metrics: [log], checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
+      summary = try trainer.run(metrics: [log, events], checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
         report in
         if let row = report.evaluation {
           reporter.finish()
