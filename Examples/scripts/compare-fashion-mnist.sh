@@ -6,7 +6,7 @@
 #   Examples/scripts/compare-fashion-mnist.sh [MINUTES] [OUTPUT_ROOT] [SEEDS]
 #
 # The learning rate drops x0.1 at 5/9 of the budget (the paper: 500 s of 900 s). Every other
-# hyperparameter is grawa-train's default for the strategy (REFERENCE.md section 6). The analysis
+# hyperparameter is grawa-train's default for the strategy (docs/algorithms.md, "Hyperparameters the paper used"). The analysis
 # uses 500 training samples and 20 Lanczos iterations to stay within minutes on 2 cores.
 # Interrupted? Run the same command again: finished runs are reused, stopped ones resumed.
 set -euo pipefail

@@ -155,7 +155,7 @@ public struct AugmentationRecipe: Sendable, Equatable {
     self.evaluation = evaluation
   }
 
-  /// The GRAWA authors' ResNet-20 recipe (REFERENCE.md section 6): train on random
+  /// The GRAWA authors' ResNet-20 recipe (docs/algorithms.md, "Hyperparameters the paper used"): train on random
   /// `cropSize x cropSize` crops without padding, flipped with probability 0.5; evaluate on the
   /// central crop of the same size; both normalised. On 32x32 CIFAR images with the default 28
   /// the model sees 28x28 inputs.

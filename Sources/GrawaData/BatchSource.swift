@@ -12,7 +12,7 @@ public protocol BatchSource: Sendable {
   /// - Throws: ``DataError`` when the share holds no full batch or the source cannot be read.
   func shard(worker: Int, of workerCount: Int) throws -> any BatchShard
 
-  /// A probe batch for the GRAWA family (REFERENCE.md section 3): a batch-size sample drawn
+  /// A probe batch for the GRAWA family (docs/algorithms.md, "Probe batch"): a batch-size sample drawn
   /// uniformly from the whole training set with `generator`, without augmentation.
   /// - Throws: ``DataError``.
   func probeBatch(using generator: inout RandomGenerator) throws -> Batch

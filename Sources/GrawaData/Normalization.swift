@@ -14,12 +14,12 @@ public struct Normalization: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// CIFAR-10, as in the GRAWA authors' code (from kuangliu/pytorch-cifar):
-  /// mean (0.4914, 0.4822, 0.4465), std (0.2023, 0.1994, 0.2010). REFERENCE.md section 6.
+  /// mean (0.4914, 0.4822, 0.4465), std (0.2023, 0.1994, 0.2010). docs/algorithms.md, "Hyperparameters the paper used".
   public static let cifar10 = Normalization(
     mean: [0.4914, 0.4822, 0.4465], std: [0.2023, 0.1994, 0.2010])
 
   /// CIFAR-100, as in the GRAWA authors' code: mean (0.5071, 0.4867, 0.4408),
-  /// std (0.2675, 0.2565, 0.2761). REFERENCE.md section 6.
+  /// std (0.2675, 0.2565, 0.2761). docs/algorithms.md, "Hyperparameters the paper used".
   public static let cifar100 = Normalization(
     mean: [0.5071, 0.4867, 0.4408], std: [0.2675, 0.2565, 0.2761])
 

@@ -1,7 +1,7 @@
 import GrawaTensor
 
 /// Draws `sampleCount` distinct indices uniformly from `0..<populationCount`: GRAWA's probe batch,
-/// taken from the whole training set rather than the worker's shard (REFERENCE.md section 3).
+/// taken from the whole training set rather than the worker's shard (docs/algorithms.md, "Probe batch").
 ///
 /// Like Python's `random.sample(range(N), k)` in the authors' code, but driven by a generator the
 /// caller owns (and can checkpoint with ``RandomGenerator/state``), so runs reproduce. The

@@ -10,7 +10,7 @@ public final class ForwardContext {
     /// Training: dropout on, batch norm normalises with batch statistics and updates running ones.
     case training
     /// Training behaviour without touching batch-norm running statistics (GRAWA's probe batch,
-    /// REFERENCE.md section 5.3). Dropout stays on.
+    /// docs/algorithms.md, "Where we differ from the authors' code", row 3). Dropout stays on.
     case trainingFrozenStatistics
     /// Evaluation: dropout off, batch norm uses its running statistics.
     case inference
@@ -22,7 +22,7 @@ public final class ForwardContext {
   public var random: RandomGenerator
   /// When set, batch-norm layers in ``Mode/training`` update their running statistics with this
   /// momentum instead of their own: `1/k` for the k-th batch makes them a cumulative average, as
-  /// when the statistics of an averaged model are re-estimated (REFERENCE.md section 4).
+  /// when the statistics of an averaged model are re-estimated (docs/algorithms.md, "Evaluation of a run").
   public var batchNormMomentum: Float?
 
   /// A context for `mode`, drawing randomness from `random`.
@@ -39,7 +39,7 @@ public final class ForwardContext {
 /// parameters and buffers under stable dotted names.
 ///
 /// The lists are in declaration order (PyTorch's `named_parameters()` order). That order is a
-/// contract: checkpoints and LGRAWA's per-tensor weights (REFERENCE.md section 1) rely on it.
+/// contract: checkpoints and LGRAWA's per-tensor weights (docs/algorithms.md, "Notation") rely on it.
 /// Composite layers build their lists from their children's with ``prefixed(_:_:)``.
 public protocol Layer: AnyObject {
   /// Runs the layer on `input`.

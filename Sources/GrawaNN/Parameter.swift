@@ -30,7 +30,7 @@ public final class Parameter {
 /// Non-trainable state of a layer, such as batch norm's running mean and variance.
 ///
 /// Buffers are saved in checkpoints and handled by an explicit policy when models are averaged
-/// (REFERENCE.md section 4), but they are never weighted by GRAWA (section 1).
+/// (docs/algorithms.md, "Evaluation of a run"), but they are never weighted by GRAWA (section 1).
 public final class Buffer {
   /// The current value.
   public var value: Tensor

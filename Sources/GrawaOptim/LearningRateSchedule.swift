@@ -25,7 +25,7 @@ public enum ScheduleClock: String, Sendable, Codable, CaseIterable {
   /// Completed steps (``TrainingProgress/step``).
   case steps
   /// Wall-clock seconds (``TrainingProgress/elapsedSeconds``); the paper's time-limited runs drop
-  /// ResNet-20's rate this way (REFERENCE.md section 6).
+  /// ResNet-20's rate this way (docs/algorithms.md, "Hyperparameters the paper used").
   case seconds
 
   /// This clock's reading of `progress`.
@@ -72,7 +72,7 @@ public enum LearningRateSchedule: Sendable, Equatable {
   /// Requires `length > 0`, `0 <= warmup < length`, `minimum >= 0` (an absolute rate).
   case cosine(length: Double, clock: ScheduleClock, minimum: Double, warmup: Double)
 
-  /// The paper's ResNet-20 schedule: times 0.1 once, at 500 s (REFERENCE.md section 6).
+  /// The paper's ResNet-20 schedule: times 0.1 once, at 500 s (docs/algorithms.md, "Hyperparameters the paper used").
   public static let paperResNet20 = LearningRateSchedule.stepDecay(
     factor: 0.1, milestones: [500], clock: .seconds)
 

@@ -5,7 +5,7 @@ import GrawaNN
 /// `buffers` is aligned with the optimizer's parameter list: entry `i` is parameter `i`'s
 /// per-parameter buffer (SGD's momentum buffer), or `nil` while it does not exist yet — SGD
 /// creates a buffer lazily on the first step that parameter has a gradient, and that first step
-/// copies the gradient instead of decaying a buffer (REFERENCE.md section 2), so "not yet created"
+/// copies the gradient instead of decaying a buffer (docs/algorithms.md, "The local step"), so "not yet created"
 /// must survive a round trip. Importing the state into a fresh optimizer over parameters with the
 /// same values continues training bit for bit as if it had never stopped.
 public struct OptimizerState: Sendable, Codable, Equatable {

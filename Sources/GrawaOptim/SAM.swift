@@ -17,7 +17,7 @@ private let ascentCounter = Atomic<Int>(0)
 ///    rounding) and lets the base optimizer step at x with the gradients from x + e
 ///    (``descend(from:)``).
 ///
-/// In a data-parallel run (DP+SAM, REFERENCE.md section 3) ``step(computing:)`` declares only the
+/// In a data-parallel run (DP+SAM, docs/algorithms.md, "Strategies") ``step(computing:)`` declares only the
 /// x + e gradients final, so the engine averages those across workers while each worker's e comes
 /// from its own local gradient.
 /// Between the two halves SAM holds a copy of x (reused from step to step); it keeps nothing else,

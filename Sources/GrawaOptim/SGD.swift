@@ -2,7 +2,7 @@ import GrawaNN
 import GrawaTensor
 
 /// Stochastic gradient descent with momentum, Nesterov momentum and weight decay: exactly the
-/// update of PyTorch's `torch.optim.SGD` (REFERENCE.md section 2, step 2).
+/// update of PyTorch's `torch.optim.SGD` (docs/algorithms.md, "The local step", step 2).
 ///
 /// For each parameter x with gradient grad, one ``step()`` computes
 /// ```
@@ -42,7 +42,7 @@ public final class SGD: Optimizer {
       self.dampening = dampening
     }
 
-    /// The paper's local optimizer (REFERENCE.md section 6): lr 0.1, momentum 0.9, Nesterov,
+    /// The paper's local optimizer (docs/algorithms.md, "Hyperparameters the paper used"): lr 0.1, momentum 0.9, Nesterov,
     /// weight decay 1e-4.
     public static let paper = Configuration(
       learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true)

@@ -64,7 +64,7 @@ enum UpdateKernels {
     }
   }
 
-  /// One SGD step over `count` elements (REFERENCE.md section 2, `torch.optim.SGD`):
+  /// One SGD step over `count` elements (docs/algorithms.md, "The local step", `torch.optim.SGD`):
   /// g = grad + wd * x; buffer per `form`; g = g + mu * buf (Nesterov) or buf; x -= lr * g.
   /// `buffer` may be `nil` only for ``SGDUpdateForm/plain``.
   static func sgd(

@@ -2,7 +2,7 @@
 ///
 /// The distributed strategies work on flat buffers: a worker's parameters are gathered into one
 /// contiguous vector (in the model's declaration order), averaged or weighted, and scattered back.
-/// LGRAWA weights each tensor ("layer", REFERENCE.md section 1) separately, using
+/// LGRAWA weights each tensor ("layer", docs/algorithms.md, "Notation") separately, using
 /// ``range(of:)`` to find its slice.
 public struct ParameterLayout: Sendable, Equatable {
   /// Stable dotted names, in declaration order (e.g. `layer1.0.conv1.weight`).

@@ -26,7 +26,7 @@ final class ModelKindTests: XCTestCase {
   }
 
   func testMake_buildsEveryModelWithTheReferenceCountsForCIFAR10() throws {
-    // REFERENCE.md section 7 (3 input channels, 10 classes). ResNet-18 is hand-computed in
+    // docs/algorithms.md, "Models and parameter counts" (3 input channels, 10 classes). ResNet-18 is hand-computed in
     // ResNet18Tests; ResNet-50's table row is for 1000 classes: 25,557,032 - 990 * 2049.
     let expected: [ModelKind: (parameters: Int, tensors: Int)] = [
       .resnet20: (269_722, 59),

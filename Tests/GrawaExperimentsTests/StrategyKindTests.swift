@@ -4,8 +4,8 @@ import GrawaExperiments
 import XCTest
 import _TestSupport
 
-/// `StrategyKind`, the registry of built-in strategies, and `StrategySettings` (REFERENCE.md
-/// section 6): every kind makes its strategy from its defaults, the defaults are the paper's, and
+/// `StrategyKind`, the registry of built-in strategies, and `StrategySettings` (docs/algorithms.md,
+/// "Hyperparameters the paper used"): every kind makes its strategy from its defaults, the defaults are the paper's, and
 /// out-of-range settings are rejected with an error naming the setting.
 final class StrategyKindTests: XCTestCase {
   func testRawValues_areTheCLINames() {

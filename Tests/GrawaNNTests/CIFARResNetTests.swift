@@ -15,7 +15,7 @@ final class CIFARResNetTests: XCTestCase {
       convolutionInitialization: initialization, generator: &generator)
   }
 
-  // MARK: - Counts (REFERENCE.md section 7)
+  // MARK: - Counts (docs/algorithms.md, "Models and parameter counts")
 
   func testResNet20_matchesTheAuthorsParameterCount() throws {
     try ModelTesting.assertCounts(try resNet(depth: 20), parameters: 269_722, tensors: 59)

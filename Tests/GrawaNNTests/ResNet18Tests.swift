@@ -13,7 +13,7 @@ final class ResNet18Tests: XCTestCase {
   }
 
   func testCounts_matchTheHandComputedFigures() throws {
-    // Not in REFERENCE.md's table; computed by hand for 3 input channels:
+    // Not in docs/algorithms.md's table ("Models and parameter counts"); computed by hand for 3 input channels:
     //   stem:   conv 64*3*9 = 1,728 + bn 128                                        =     1,856
     //   layer1: 2 x (2 * 64*64*9 = 73,728 + 2 bn 256)                               =   147,968
     //   layer2: block 0: 128*64*9 + 128*128*9 + 512 + shortcut 128*64 + 256 = 230,144

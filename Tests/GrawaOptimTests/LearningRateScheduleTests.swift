@@ -31,7 +31,7 @@ final class LearningRateScheduleTests: XCTestCase {
   }
 
   func testStepDecayOverSeconds_isThePaperResNet20Schedule() {
-    // ResNet-20's rate drops x0.1 once, at 500 s of wall-clock time (REFERENCE.md section 6).
+    // ResNet-20's rate drops x0.1 once, at 500 s of wall-clock time (docs/algorithms.md, "Hyperparameters the paper used").
     let schedule = LearningRateSchedule.paperResNet20
     XCTAssertEqual(schedule, .stepDecay(factor: 0.1, milestones: [500], clock: .seconds))
     XCTAssertEqual(rate(schedule, epoch: 300, seconds: 499.9), 0.1)

@@ -4,7 +4,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// SGD against hand-computed updates (REFERENCE.md section 2, `torch.optim.SGD`).
+/// SGD against hand-computed updates (docs/algorithms.md, "The local step", `torch.optim.SGD`).
 ///
 /// Every test starts from x0 = [1, -2] and feeds the gradients
 /// g1 = [1, 2], g2 = [0.5, -1], g3 = [-1, 0] (set exactly with the loss sum(c * x)).

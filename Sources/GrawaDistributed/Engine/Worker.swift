@@ -5,7 +5,7 @@ import GrawaOptim
 import GrawaTensor
 
 /// One worker of a run: its own model replica, optimizer, data shard, random streams and strategy
-/// state, trained on its own thread. It runs local steps (REFERENCE.md section 2), drives its
+/// state, trained on its own thread. It runs local steps (docs/algorithms.md, "The local step"), drives its
 /// strategy through the ``SyncDriver`` (the strategy asks it for measurements as a
 /// ``WorkerContext``), syncs through the transport, and at step boundaries follows the run
 /// controller's decision (pause for an evaluation or a checkpoint, or stop), handing over a
@@ -259,7 +259,7 @@ final class Worker<Strategy: DistributedStrategy>: WorkerContext, GradientComput
     return value
   }
 
-  /// Per-tensor gradient norms of the probe batch (REFERENCE.md section 3): the data source's
+  /// Per-tensor gradient norms of the probe batch (docs/algorithms.md, "Probe batch"): the data source's
   /// probe batch drawn with the worker's seeded generator, the task's sum-reduced loss, no weight
   /// decay, batch statistics without touching the running ones.
   private func probeNorms() throws -> [Double] {

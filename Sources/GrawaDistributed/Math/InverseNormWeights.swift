@@ -3,7 +3,7 @@
 /// `weight_i = (1 / score_i) / sum_j (1 / score_j)`, so the weights are positive and sum to 1 and a
 /// worker in a flatter region (smaller gradient norm) counts for more. When some scores are
 /// exactly 0, those workers share the whole weight equally: the limit of `1/score` as their
-/// scores go to 0 together (REFERENCE.md section 5.5; the authors' code divides by zero there).
+/// scores go to 0 together (docs/algorithms.md, "Where we differ from the authors' code", row 5; the authors' code divides by zero there).
 public enum InverseNormWeights {
   /// The weights for `scores` (one per worker).
   /// - Throws: ``DistributedError/nonFiniteScore(worker:value:)`` for a NaN, infinite or negative

@@ -5,7 +5,7 @@ import Foundation
 /// For each tracked score (one per worker for MGRAWA, one per worker and tensor for LGRAWA):
 /// `m <- beta * m + (1 - beta) * score`, and the estimate used for weighting is
 /// `m / (1 - beta^t)` where `t` counts the updates since the last reset, starting at 1
-/// (REFERENCE.md section 3). With `beta = 0` the estimate is the latest score (momentum off).
+/// (docs/algorithms.md, "Norm momentum"). With `beta = 0` the estimate is the latest score (momentum off).
 /// The paper's default is `beta = 0.9^8 = 0.43046721`; Local-M/LGRAWA use 0.85 per local step.
 public struct NormMomentum: Sendable, Equatable, Codable {
   /// The decay factor `beta`, in `[0, 1)`.
@@ -40,7 +40,7 @@ public struct NormMomentum: Sendable, Equatable, Codable {
     return averages.map { $0 / correction }
   }
 
-  /// Forgets all history (Local-M/LGRAWA reset after each sync, REFERENCE.md section 5.6).
+  /// Forgets all history (Local-M/LGRAWA reset after each sync, docs/algorithms.md, "Where we differ from the authors' code", row 6).
   public mutating func reset() {
     averages = [Double](repeating: 0, count: averages.count)
     updates = 0

@@ -1,6 +1,6 @@
 import GrawaTensor
 
-/// Synchronous data parallelism (REFERENCE.md section 3): DP+SGD with an SGD optimizer, DP+SAM with
+/// Synchronous data parallelism (docs/algorithms.md, "DP+SGD"): DP+SGD with an SGD optimizer, DP+SAM with
 /// a ``GrawaOptim/SAM`` optimizer.
 ///
 /// At every optimizer step, once each worker's gradients are final (for SAM: the gradients at its

@@ -1,6 +1,6 @@
 import GrawaTensor
 
-/// Elastic averaging SGD (Zhang, Choromanska and LeCun 2015, eqs. 5-6; REFERENCE.md section 3).
+/// Elastic averaging SGD (Zhang, Choromanska and LeCun 2015, eqs. 5-6; docs/algorithms.md, "EASGD").
 ///
 /// At every sync, with `beta = c2` and `alpha = beta / W`:
 /// workers `x_i <- (1 - alpha) x_i + alpha * m_old`; master `m <- (1 - beta) m_old + beta *

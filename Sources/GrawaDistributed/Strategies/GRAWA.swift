@@ -1,7 +1,7 @@
-/// Vanilla GRAWA (paper eq. 2; REFERENCE.md section 3): weights proportional to the inverse of the norm of the
+/// Vanilla GRAWA (paper eq. 2; docs/algorithms.md, "GRAWA"): weights proportional to the inverse of the norm of the
 /// whole flattened probe-batch gradient, no momentum on the norms.
 ///
-/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; REFERENCE.md section 6).
+/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; docs/algorithms.md, "Hyperparameters the paper used").
 public struct GRAWA: GradientWeightedStrategy {
   /// tau, local steps between syncs.
   public let communicationPeriod: Int

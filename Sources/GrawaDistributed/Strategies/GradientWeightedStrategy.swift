@@ -144,7 +144,7 @@ extension GradientWeightedStrategy {
   }
 
   /// The parameters and the worker's score(s): from a probe batch, or from the running estimate,
-  /// which is then reset (REFERENCE.md section 5.6).
+  /// which is then reset (docs/algorithms.md, "Where we differ from the authors' code", row 6).
   public func contribution(
     _ worker: any WorkerContext, state: inout GRAWAWorkerState
   ) throws -> Contribution<GRAWAReport> {

@@ -3,7 +3,7 @@ import GrawaTensor
 /// `none`: independent workers that never communicate, a control for the other strategies.
 ///
 /// Each worker trains on its own shard from the common initial parameters. The reported center is
-/// the plain average of the workers (REFERENCE.md section 4), which for one worker is that worker.
+/// the plain average of the workers (docs/algorithms.md, "Evaluation of a run"), which for one worker is that worker.
 public struct Independent: DistributedStrategy {
   /// Independent workers.
   public init() {}

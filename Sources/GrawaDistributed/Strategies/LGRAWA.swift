@@ -1,8 +1,8 @@
-/// Layer-wise GRAWA (paper eqs. 5-7; REFERENCE.md section 3): every parameter tensor has its own score per
+/// Layer-wise GRAWA (paper eqs. 5-7; docs/algorithms.md, "LGRAWA"): every parameter tensor has its own score per
 /// worker (the Frobenius norm of its probe-batch gradient, with momentum across syncs) and its
 /// own weights, so `center_l = sum_i weight_i,l * x_i,l`.
 ///
-/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; REFERENCE.md section 6).
+/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; docs/algorithms.md, "Hyperparameters the paper used").
 public struct LGRAWA: GradientWeightedStrategy {
   /// tau, local steps between syncs.
   public let communicationPeriod: Int

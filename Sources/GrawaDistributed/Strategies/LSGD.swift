@@ -1,11 +1,11 @@
 import GrawaTensor
 
-/// Leader SGD (Teng et al. 2019) with one group (REFERENCE.md section 3).
+/// Leader SGD (Teng et al. 2019) with one group (docs/algorithms.md, "LSGD").
 ///
 /// The leader is the worker with the lowest running training loss, read from its last 4 mini-batch
 /// losses (each taken before its step) by ``lossMeter``; ties go to the lowest index. At a sync
 /// every worker, the leader included, moves `x_i <- (1 - c2) x_i + c2 * x_leader`. Between syncs,
-/// when p2 > 0, every step ends with the proximity pull toward the last leader (REFERENCE.md 2.3;
+/// when p2 > 0, every step ends with the proximity pull toward the last leader (docs/algorithms.md, "Proximity pull";
 /// docs/algorithms.md, "LSGD").
 public struct LSGD: DistributedStrategy {
   /// A worker's loss window and proximity target.

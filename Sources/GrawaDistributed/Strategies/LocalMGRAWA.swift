@@ -1,8 +1,8 @@
-/// Local-MGRAWA (paper appendix G; REFERENCE.md section 3): MGRAWA without a probe batch. Each local step
+/// Local-MGRAWA (paper appendix G; docs/algorithms.md, "Local-MGRAWA and Local-LGRAWA"): MGRAWA without a probe batch. Each local step
 /// folds its per-tensor gradient norms into a running bias-corrected estimate (beta = 0.85); at a
 /// sync the sum of the estimates is the worker's score, and the estimate is reset (section 5.6).
 ///
-/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; REFERENCE.md section 6).
+/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; docs/algorithms.md, "Hyperparameters the paper used").
 public struct LocalMGRAWA: GradientWeightedStrategy {
   /// tau, local steps between syncs.
   public let communicationPeriod: Int

@@ -1,8 +1,8 @@
-/// Model-level GRAWA (paper eqs. 3-4; REFERENCE.md section 3): a worker's score is the sum of the Frobenius
+/// Model-level GRAWA (paper eqs. 3-4; docs/algorithms.md, "MGRAWA"): a worker's score is the sum of the Frobenius
 /// norms of its per-tensor probe-batch gradients, with bias-corrected momentum across syncs
 /// (beta_n = 0.9^8 by default); weights are the normalised inverse scores.
 ///
-/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; REFERENCE.md section 6).
+/// Defaults are the authors' sample settings (tau 32, c2 0.5, p2 0.01; docs/algorithms.md, "Hyperparameters the paper used").
 public struct MGRAWA: GradientWeightedStrategy {
   /// tau, local steps between syncs.
   public let communicationPeriod: Int

@@ -1,4 +1,4 @@
-/// The proximity pull between syncs (REFERENCE.md section 2.3):
+/// The proximity pull between syncs (docs/algorithms.md, "Proximity pull"):
 /// `x <- (1 - p2 / tau) * x + (p2 / tau) * target` after every local step, where the target is
 /// the last center (GRAWA family) or the last leader (LSGD), and the common initial parameters
 /// before the first sync.

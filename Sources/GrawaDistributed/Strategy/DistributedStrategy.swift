@@ -82,7 +82,7 @@ public protocol DistributedStrategy: Sendable {
   /// ``metricNames`` says.
   func metrics(of outcome: Outcome) -> [StrategyMetric]
 
-  /// The model the run reports as "center" (REFERENCE.md section 4), when it is not the plain
+  /// The model the run reports as "center" (docs/algorithms.md, "Evaluation of a run"), when it is not the plain
   /// average of the workers: EASGD's master.
   func reportedCenter(state: CenterState) -> [Float]?
   /// The strategy's own weighted center at the last sync (the GRAWA family), reported beside the

@@ -33,7 +33,7 @@ public protocol WorkerContext: AnyObject {
   /// Frobenius norms, one per tensor, of the gradient of a fresh probe batch at the current
   /// parameters: batch-size samples drawn uniformly from the whole training set with the worker's
   /// seeded generator, the evaluation transform, sum-reduced loss, no weight decay, batch
-  /// statistics used without touching the running ones (REFERENCE.md section 3, "Probe batch").
+  /// statistics used without touching the running ones (docs/algorithms.md, "Probe batch").
   /// - Throws: ``DivergenceError`` when the probe loss or a norm is not finite.
   func probeGradientNorms() throws -> [Double]
 }

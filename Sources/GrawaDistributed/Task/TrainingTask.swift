@@ -10,7 +10,7 @@ import GrawaTensor
 public struct TrainingTask: Sendable {
   /// Builds one replica of the model, drawing its initial parameters from `generator`. Every
   /// worker and the evaluator call it with identically seeded generators, so all replicas start
-  /// from the same parameters (REFERENCE.md section 2).
+  /// from the same parameters (docs/algorithms.md, "The local step").
   public var makeModel: @Sendable (_ generator: inout RandomGenerator) throws -> any Layer
   /// The training batches (each worker gets its own shard) and the probe batches.
   public var data: any BatchSource
@@ -70,7 +70,7 @@ public struct TrainingLoss: Sendable {
   }
 }
 
-/// How a run evaluates its center (REFERENCE.md section 4): the test batches, and how the
+/// How a run evaluates its center (docs/algorithms.md, "Evaluation of a run"): the test batches, and how the
 /// center's batch-norm statistics are obtained.
 public struct CenterEvaluation: Sendable {
   /// The test batches, visited in order at every evaluation.

@@ -2,7 +2,7 @@ import GrawaData
 import GrawaNN
 import GrawaTensor
 
-/// Evaluates center models (REFERENCE.md section 4): loads a flat parameter vector into a model of
+/// Evaluates center models (docs/algorithms.md, "Evaluation of a run"): loads a flat parameter vector into a model of
 /// its own, obtains batch-norm statistics as the task's ``CenterEvaluation`` says, and measures
 /// test loss and error.
 final class CenterEvaluator {

@@ -1,5 +1,5 @@
 /// A run whose state is no longer healthy: a non-finite center test loss, or non-finite values in
-/// a worker's parameters or buffers (REFERENCE.md section 5.5). The run stops before anything is
+/// a worker's parameters or buffers (docs/algorithms.md, "Where we differ from the authors' code", row 5). The run stops before anything is
 /// written from that state; the last checkpoint stays as it was.
 public struct UnhealthyStateError: Error, CustomStringConvertible, Equatable {
   /// The local step every worker had reached.

@@ -51,7 +51,7 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
 }
 
 /// A diverged run: a non-finite loss or gradient norm, naming the worker and step
-/// (REFERENCE.md section 5.5). The run stops and writes no checkpoint from the bad state.
+/// (docs/algorithms.md, "Where we differ from the authors' code", row 5). The run stops and writes no checkpoint from the bad state.
 public struct DivergenceError: Error, CustomStringConvertible, Equatable {
   /// The worker that diverged.
   public let worker: Int

@@ -58,8 +58,8 @@ public enum DatasetKind: String, CaseIterable, Sendable, Codable {
     }
   }
 
-  /// Fixed normalisation constants when the recipe prescribes them (CIFAR, REFERENCE.md
-  /// section 6); `nil` when they are computed from the training set.
+  /// Fixed normalisation constants when the recipe prescribes them (CIFAR,
+  /// docs/algorithms.md, "Hyperparameters the paper used"); `nil` when they are computed from the training set.
   public var fixedNormalization: Normalization? {
     switch self {
     case .cifar10: return .cifar10

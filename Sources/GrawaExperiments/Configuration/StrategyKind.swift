@@ -44,7 +44,7 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable {
     }
   }
 
-  /// The paper's hyperparameters for this strategy (REFERENCE.md section 6): the authors' sample
+  /// The paper's hyperparameters for this strategy (docs/algorithms.md, "Hyperparameters the paper used"): the authors' sample
   /// script where it has one (EASGD tau 4 c2 0.1; LSGD tau 4 c2 0.1 p2 0.1; LGRAWA tau 32 c2 0.5
   /// p2 0.01), the same GRAWA settings for the other GRAWA variants.
   public var defaultSettings: StrategySettings {

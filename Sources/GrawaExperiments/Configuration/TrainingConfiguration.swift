@@ -7,7 +7,7 @@ import GrawaTensor
 
 /// Everything that defines a training run; written to `config.json` in the output directory.
 ///
-/// Defaults follow the paper (REFERENCE.md section 6): SGD with learning rate 0.1, momentum 0.9,
+/// Defaults follow the paper (docs/algorithms.md, "Hyperparameters the paper used"): SGD with learning rate 0.1, momentum 0.9,
 /// Nesterov, weight decay 1e-4, batch 128 per worker.
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
   /// The distributed strategy. Choosing one while ``strategySettings`` still holds the previous
@@ -100,7 +100,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
 }
 
 /// How the batch-norm statistics of an averaged (center) model are obtained for evaluation
-/// (REFERENCE.md section 4). During training every worker keeps its own statistics.
+/// (docs/algorithms.md, "Evaluation of a run"). During training every worker keeps its own statistics.
 public enum BufferPolicy: String, Sendable, Codable, CaseIterable {
   /// Re-estimated by forward passes in training mode over training batches, as a cumulative
   /// average (like `torch.optim.swa_utils.update_bn`).

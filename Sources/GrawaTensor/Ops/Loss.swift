@@ -4,7 +4,7 @@ import Foundation
 public enum LossReduction: String, Sendable, CaseIterable {
   /// The average over the batch (PyTorch's default; the local training step uses it).
   case mean
-  /// The sum over the batch (GRAWA's probe-batch gradient, REFERENCE.md section 3).
+  /// The sum over the batch (GRAWA's probe-batch gradient, docs/algorithms.md, "Probe batch").
   case sum
 }
 

@@ -6,7 +6,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// Data parallelism (REFERENCE.md section 3): every step the center averages the workers' final
+/// Data parallelism (docs/algorithms.md, "DP+SGD"): every step the center averages the workers' final
 /// gradients in worker order, and every worker's optimizer applies that same mean, so the replicas
 /// stay identical. With SGD that is DP+SGD; with SAM (Foret et al. 2021) it is DP+SAM, where each
 /// worker ascends with its own gradient and only the ascent-point gradients are averaged.

@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// EASGD against hand-computed syncs (REFERENCE.md section 3; Zhang et al. 2015, eqs. 5-6):
+/// EASGD against hand-computed syncs (docs/algorithms.md, "EASGD"; Zhang et al. 2015, eqs. 5-6):
 /// workers `x_i <- (1 - alpha) x_i + alpha * m_old` with `alpha = beta / W`; master
 /// `m <- (1 - beta) m_old + beta * mean_i(x_i)` from the workers' pre-pull values; m starts at the
 /// common initial parameters. All numbers below are dyadic, so the expected values are exact.

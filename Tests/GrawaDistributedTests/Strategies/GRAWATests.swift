@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// Vanilla GRAWA against hand-computed syncs (REFERENCE.md sections 2.3, 3 and 5.5; paper eq. 2):
+/// Vanilla GRAWA against hand-computed syncs (docs/algorithms.md, "GRAWA"; paper eq. 2):
 /// `weight_i ∝ 1 / ||g_i||` with `||g_i|| = sqrt(sum_l ||G_i,l||^2)` (the whole flattened probe
 /// gradient), no momentum; `x_i <- (1 - c2) x_i + c2 * center`; proximity pull toward the last
 /// center. The per-tensor probe norms are picked so that the whole-vector norm and the sum of
@@ -62,7 +62,7 @@ final class GRAWATests: XCTestCase {
   }
 
   func testZeroNorm_workersWithZeroScoreShareTheWeightEqually() throws {
-    // REFERENCE.md 5.5. Scores: worker 0 sqrt(0 + 0) = 0, worker 1 sqrt(9 + 16) = 5, worker 2 0.
+    // docs/algorithms.md, "Where we differ from the authors' code", row 5. Scores: worker 0 sqrt(0 + 0) = 0, worker 1 sqrt(9 + 16) = 5, worker 2 0.
     // Workers 0 and 2 share the weight: (0.5, 0, 0.5).
     // center = 0.5 * [2, 4, 6] + 0.5 * [4, 0, 2] = [3, 2, 4] (worker 1's [100, 100, 100] ignored).
     var run = StrategyHarness(

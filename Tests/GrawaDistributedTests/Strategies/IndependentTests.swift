@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// `none`: independent workers (REFERENCE.md section 4): they never sync; the reported center is
+/// `none`: independent workers (docs/algorithms.md, "Evaluation of a run"): they never sync; the reported center is
 /// the plain average of the workers.
 final class IndependentTests: XCTestCase {
   func testSchedule_isNever() {

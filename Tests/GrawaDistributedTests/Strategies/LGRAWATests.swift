@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// LGRAWA against hand-computed syncs (REFERENCE.md section 3; paper eqs. 5-7): each tensor l has
+/// LGRAWA against hand-computed syncs (docs/algorithms.md, "LGRAWA"; paper eqs. 5-7): each tensor l has
 /// its own score per worker (its probe-gradient norm, with momentum kept per (worker, tensor)),
 /// its own weights normalised across workers, and `center_l = sum_i weight_i,l * x_i,l`.
 /// Layout: tensor "a" = flat elements 0..<2, tensor "b" = flat element 2.

@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// LSGD against hand-computed syncs (REFERENCE.md sections 2.3 and 3; Teng et al. 2019): the
+/// LSGD against hand-computed syncs (docs/algorithms.md, "LSGD"; Teng et al. 2019): the
 /// leader is the worker with the lowest running loss over its last 4 losses (ties to the lowest
 /// index; by default the authors' meter, which divides by 4 from a zero-filled window);
 /// every worker, the leader included, moves `x_i <- (1 - c2) x_i + c2 * x_leader`; between syncs,

@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// Local-LGRAWA against hand-computed syncs (REFERENCE.md sections 3 and 5.6; paper appendix G):
+/// Local-LGRAWA against hand-computed syncs (docs/algorithms.md, "Local-MGRAWA and Local-LGRAWA"; paper appendix G):
 /// every local step folds its per-tensor gradient norms into a running estimate
 /// `m <- 0.85 m + 0.15 n`, bias-corrected `m / (1 - 0.85^t)`; at a sync the estimates are the
 /// worker's per-tensor scores, and the estimate is reset (unlike the authors' code, section 5.6).

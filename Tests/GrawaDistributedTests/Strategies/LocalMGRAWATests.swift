@@ -3,7 +3,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// Local-MGRAWA against hand-computed syncs (REFERENCE.md sections 3 and 5.6; paper appendix G):
+/// Local-MGRAWA against hand-computed syncs (docs/algorithms.md, "Local-MGRAWA and Local-LGRAWA"; paper appendix G):
 /// every local step folds its per-tensor gradient norms into a running estimate
 /// `m <- 0.85 m + 0.15 n`, bias-corrected `m / (1 - 0.85^t)` with t = steps since the last sync;
 /// at a sync the worker's score is the sum of the estimates, and the estimate is reset.
@@ -103,7 +103,7 @@ final class LocalMGRAWATests: XCTestCase {
 
   func testNonFiniteStepNorm_stopsTheSyncNamingTheWorker() throws {
     // A NaN norm at one of worker 1's steps makes its estimate, so its score, NaN: the sync throws
-    // instead of weighting it (REFERENCE.md 5.5).
+    // instead of weighting it (docs/algorithms.md, "Where we differ from the authors' code", row 5).
     var run = StrategyHarness(
       LocalMGRAWA(communicationPeriod: 2, pullStrength: 0.5, proximityStrength: 0), initial: [0, 0, 0],
       layout: try twoTensorLayout(), workerCount: 2)

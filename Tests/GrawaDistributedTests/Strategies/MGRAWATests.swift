@@ -4,7 +4,7 @@ import GrawaTensor
 import XCTest
 import _TestSupport
 
-/// MGRAWA against hand-computed syncs (REFERENCE.md section 3; paper eqs. 3-4):
+/// MGRAWA against hand-computed syncs (docs/algorithms.md, "MGRAWA"; paper eqs. 3-4):
 /// `score_i = sum_l ||G_i,l||` (a sum of per-tensor norms, not the whole-vector norm); momentum
 /// `m_i <- beta m_i + (1 - beta) score_i`, estimate `m_i / (1 - beta^t)`, t = 1, 2, ...;
 /// `weight_i = (1/est_i) / sum_j (1/est_j)`; `x_i <- (1 - c2) x_i + c2 * center`.
@@ -111,7 +111,7 @@ final class MGRAWATests: XCTestCase {
 
   func testZeroScore_takesTheWholeWeightEvenWithMomentum() throws {
     // Worker 0's norms [0, 0]: m0 = 0, estimate 0; worker 1's [1, 2]: estimate 3.
-    // The only zero estimate takes the whole weight (REFERENCE.md 5.5): weights (1, 0).
+    // The only zero estimate takes the whole weight (docs/algorithms.md, "Where we differ from the authors' code", row 5): weights (1, 0).
     var run = StrategyHarness(
       MGRAWA(communicationPeriod: 1, pullStrength: 0.5, proximityStrength: 0), initial: [0, 0, 0],
       layout: try twoTensorLayout(), workerCount: 2)

@@ -2,7 +2,7 @@ import GrawaDistributed
 import XCTest
 import _TestSupport
 
-/// The proximity pull between syncs (REFERENCE.md section 2.3):
+/// The proximity pull between syncs (docs/algorithms.md, "Proximity pull"):
 /// `x <- (1 - p2/tau) x + (p2/tau) target`, off when p2 = 0.
 final class ProximityPullTests: XCTestCase {
   func testApply_movesByStrengthOverPeriod() throws {
