@@ -22,5 +22,7 @@ final class FMAPeakTests: XCTestCase {
     let rate = FMAPeak.measure(threads: 1, repetitions: 1)
     XCTAssertGreaterThan(rate, 0)
     XCTAssertTrue(rate.isFinite)
+    let simd4 = FMAPeak.measure(threads: 1, loop: .generic, repetitions: 1)
+    XCTAssertGreaterThan(simd4, 0)
   }
 }

@@ -3,23 +3,31 @@ import Dispatch
 /// The fused multiply-add peak of this machine: the most single-precision FLOP/s a loop of
 /// independent `addProduct`s reaches, the yardstick for every kernel figure.
 ///
-/// Each thread runs a loop of fused multiply-adds on the vectors of a ``KernelVariant``, 12
-/// independent accumulators (16 for NEON: four pipes of latency four) that start different (equal
-/// accumulators with identical updates could be merged into one dependency chain, which would
-/// measure latency, not throughput). A multiply-add counts as 2 FLOP per lane. The result is the
-/// best of several timed repetitions: a peak is a maximum, and a shared machine only ever slows a
-/// repetition down.
+/// Each thread runs a loop of fused multiply-adds with 12 independent accumulators (16 for the
+/// NEON loop: four pipes of latency four) that start different (equal accumulators with
+/// identical updates could be merged into one dependency chain, which would measure latency, not
+/// throughput). A multiply-add counts as 2 FLOP per lane. ``measure(threads:repetitions:)`` runs
+/// the loop of every vector width (`SIMD16`, `SIMD8`, `SIMD4`) and keeps the fastest: which one
+/// wins depends on the CPU and on the instructions the binary was compiled for (twelve `SIMD16`
+/// accumulators spill in a binary built for AVX2), not on the kernel variant in use. Each figure
+/// is the best of several timed repetitions: a peak is a maximum, and a shared machine only ever
+/// slows a repetition down.
 public enum FMAPeak {
-  /// Measures the peak on `threads` threads running at once, in GFLOP/s.
+  /// Measures the peak on `threads` threads running at once, in GFLOP/s: the fastest loop of
+  /// any vector width (see ``FMAPeak``).
   /// - Parameters:
   ///   - threads: concurrent threads, each running the loop (at least 1).
-  ///   - variant: whose vectors to use; the default is the active variant, whose vectors match
-  ///     the register file the kernels use.
-  ///   - repetitions: timed repetitions of about 20 ms each; the best is returned.
+  ///   - repetitions: timed repetitions of about 20 ms each per loop; the best is kept.
   /// - Returns: FLOP/s over all threads, in units of 10^9.
-  public static func measure(
-    threads: Int, variant: KernelVariant = KernelConfiguration.active, repetitions: Int = 7
-  ) -> Double {
+  public static func measure(threads: Int, repetitions: Int = 5) -> Double {
+    [KernelVariant.avx512, .avx2, .neon].map {
+      measure(threads: threads, loop: $0, repetitions: repetitions)
+    }.max() ?? 0
+  }
+
+  /// Measures the FLOP/s of `loop`'s fused multiply-add loop on `threads` threads at once, in
+  /// GFLOP/s (best of `repetitions` after one warm-up).
+  public static func measure(threads: Int, loop variant: KernelVariant, repetitions: Int) -> Double {
     let count = max(1, threads)
     let flopsPerIteration = Double(accumulators(variant) * variant.vectorWidth * 2)
     // 2 GFLOP per thread and repetition: about 20 ms at 100 GFLOP/s.
@@ -28,7 +36,7 @@ public enum FMAPeak {
     var sinks = [Float](repeating: 0, count: count)
     sinks.withUnsafeMutableBufferPointer { sinks in
       let sink = UncheckedSendable(sinks.start)
-      for repetition in 0..<(repetitions + 1) {
+      for repetition in 0..<(max(1, repetitions) + 1) {
         let start = DispatchTime.now().uptimeNanoseconds
         parallelFor(count, threads: count) { t in
           run(variant, iterations: iterations, seed: Float(t), into: sink.value + t)
