@@ -1,6 +1,7 @@
-import GrawaTensor
 import XCTest
 import _TestSupport
+
+@testable import GrawaTensor
 
 /// Every kernel variant's convolution tiles (product tiles, dot-product tiles, weight packing and
 /// the weight-gradient SGEMM), forced on this machine with ``KernelConfiguration/withVariant(_:_:)``:
@@ -28,6 +29,9 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 4, cin: 9, cout: 14, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 3, cin: 6, cout: 7, height: 7, width: 7, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 2, cin: 3, cout: 17, height: 15, width: 15, kernel: 3, stride: 2, padding: 1),
+    // A patch matrix too tall for 16 images within the L2 budget: groups of 16 anyway (256
+    // columns for the weight-gradient SGEMM), the last group partial.
+    Layer(batch: 20, cin: 130, cout: 5, height: 4, width: 4, kernel: 3, stride: 1, padding: 1),
   ]
 
   /// Output, input gradient, weight gradient and bias gradient, computed with the seven loops
@@ -114,5 +118,20 @@ final class ConvolutionTilesTests: XCTestCase {
         }
       }
     }
+  }
+
+  func testExplicitPlan_givesTheWeightGradientProductAtLeast256Columns() {
+    // 512 channels at 4x4 (VGG-16's last stages): 3 images would fit the L2 budget, 16 are used.
+    let g = ConvolutionGeometry(
+      batch: 128, inChannels: 512, height: 4, width: 4, outChannels: 512, kernelHeight: 3,
+      kernelWidth: 3, stride: 1, padding: 1)
+    let plan = Convolution.Plan(g, variant: .avx512)
+    XCTAssertNil(plan.padded)
+    XCTAssertEqual(plan.imagesPerGroup * g.outPlane, 224, "14 images: the larger budget's limit")
+    // Small patch matrices keep the 1024-column target.
+    let small = ConvolutionGeometry(
+      batch: 128, inChannels: 16, height: 8, width: 8, outChannels: 16, kernelHeight: 3,
+      kernelWidth: 3, stride: 1, padding: 1)
+    XCTAssertEqual(Convolution.Plan(small, variant: .avx2).imagesPerGroup, 16)
   }
 }

@@ -139,6 +139,13 @@ enum Convolution {
     static let targetColumns = 1024
     /// At most this many floats in one group's patch matrix (it should stay in a core's L2).
     static let columnBudget = 1 << 18
+    /// At least this many columns per group on the explicit path when ``explicitBudget`` allows:
+    /// the weight gradient is an SGEMM whose inner dimension is the group's columns, and a short
+    /// one (48 for 512 channels at 4x4 under ``columnBudget``) re-reads and re-writes the whole
+    /// `Cout x Cin*9` gradient for every few images.
+    static let minimumColumns = 256
+    /// At most this many floats in one group's patch matrix when reaching ``minimumColumns``.
+    static let explicitBudget = 1 << 20
     /// At most this many partial weight gradients.
     static let maxSlots = 8
     /// At most this many floats in all partial weight gradients together (when more than one).
@@ -150,7 +157,10 @@ enum Convolution {
       padded = PaddedConvolution(g, targetColumns: Plan.targetColumns, budget: Plan.columnBudget)
       let plane = max(1, g.outPlane)
       var images = max(1, Plan.targetColumns / plane)
-      images = min(images, max(1, Plan.columnBudget / max(1, g.patchSize * plane)))
+      let patchFloats = max(1, g.patchSize * plane)
+      let fitting = Plan.columnBudget / patchFloats
+      let wanted = (Plan.minimumColumns + plane - 1) / plane
+      images = min(images, max(1, fitting, min(wanted, Plan.explicitBudget / patchFloats)))
       images = min(images, max(1, g.batch))
       imagesPerGroup = padded?.imagesPerGroup ?? images
       groups = (g.batch + imagesPerGroup - 1) / imagesPerGroup
