@@ -4,7 +4,8 @@ import _TestSupport
 @testable import GrawaTensor
 
 /// Every kernel variant's convolution tiles (product tiles, dot-product tiles, weight packing and
-/// the weight-gradient SGEMM), forced on this machine with ``KernelConfiguration/withVariant(_:_:)``:
+/// the weight-gradient SGEMM), forced on this machine with
+/// ``KernelConfiguration/withVariant(_:_:)``:
 /// the output and all three gradients match a textbook reference in `Double`, and all variants
 /// give the same bits.
 final class ConvolutionTilesTests: XCTestCase {

@@ -44,7 +44,8 @@ final class KernelConfigurationTests: XCTestCase {
     XCTAssertThrowsError(try KernelConfiguration.resolve(override: "avx3", features: avx2)) {
       XCTAssertEqual(
         "\($0)",
-        "GRAWA_KERNELS: 'avx3' is not a kernel variant; expected one of avx512, avx2, neon, generic")
+        "GRAWA_KERNELS: 'avx3' is not a kernel variant; "
+          + "expected one of avx512, avx2, neon, generic")
     }
   }
 
@@ -63,7 +64,9 @@ final class KernelConfigurationTests: XCTestCase {
       seen.initialize(to: .neon)
       let shared = UncheckedSendable(seen)
       let group = DispatchGroup()
-      DispatchQueue.global().async(group: group) { shared.value.pointee = KernelConfiguration.active }
+      DispatchQueue.global().async(group: group) {
+        shared.value.pointee = KernelConfiguration.active
+      }
       group.wait()
       XCTAssertEqual(seen.pointee, outside, "an override applies to the calling thread only")
     }

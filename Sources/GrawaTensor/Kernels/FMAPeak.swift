@@ -27,7 +27,9 @@ public enum FMAPeak {
 
   /// Measures the FLOP/s of `loop`'s fused multiply-add loop on `threads` threads at once, in
   /// GFLOP/s (best of `repetitions` after one warm-up).
-  public static func measure(threads: Int, loop variant: KernelVariant, repetitions: Int) -> Double {
+  public static func measure(threads: Int, loop variant: KernelVariant, repetitions: Int)
+    -> Double
+  {
     let count = max(1, threads)
     let flopsPerIteration = Double(accumulators(variant) * variant.vectorWidth * 2)
     // 2 GFLOP per thread and repetition: about 20 ms at 100 GFLOP/s.

@@ -185,7 +185,8 @@ extension GEMM {
           K.gemmTile(kc, aPanel, bPanel, rowBytes, cTile, ldc, alpha, beta)
         } else {
           gemmEdgeKernel(
-            K.self, kc, aPanel, bPanel, rowBytes, cTile, ldc, rows: rows, cols: cols, alpha, beta, tile: tile)
+            K.self, kc, aPanel, bPanel, rowBytes, cTile, ldc, rows: rows, cols: cols, alpha, beta,
+            tile: tile)
         }
         i += mr
       }

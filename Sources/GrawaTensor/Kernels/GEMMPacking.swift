@@ -134,7 +134,8 @@ func gemmPackB<K: KernelShapes>(
       if K.Vector.scalarCount == 16 && nr == 32 {
         gemmPackTransposedPanel32(panel, ldb: ldb, kc: kc, cols: cols, into: dst + q * panelSize)
       } else {
-        gemmPackTransposedPanel(panel, ldb: ldb, kc: kc, cols: cols, nr: nr, into: dst + q * panelSize)
+        gemmPackTransposedPanel(
+          panel, ldb: ldb, kc: kc, cols: cols, nr: nr, into: dst + q * panelSize)
       }
     }
   }
