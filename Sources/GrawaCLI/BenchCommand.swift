@@ -5,7 +5,9 @@ import GrawaNN
 import GrawaTensor
 
 /// `grawa-train bench`: kernel throughput figures (SGEMM GFLOP/s, convolution ms per step, peak
-/// memory), printed as a table or, with `--json`, as one JSON object for scripts.
+/// memory), printed as a table or, with `--json`, as one JSON object for scripts. Starts with the
+/// detected CPU, the kernel variant and tiles in use, and this machine's measured FMA peak, and
+/// gives every SGEMM and convolution figure as a fraction of that peak.
 enum BenchCommand: Command {
   static let name = "bench"
   static let abstract = "Measure SGEMM GFLOP/s, convolution and model training-step time, peak memory."
@@ -26,6 +28,26 @@ enum BenchCommand: Command {
     var threads: Int
     var medianGFLOPS: Double
     var bestGFLOPS: Double
+    /// `medianGFLOPS` over the FMA peak on as many threads.
+    var fractionOfPeak: Double
+  }
+
+  /// The measured FMA peak on some number of threads (see ``FMAPeak``).
+  struct PeakFigure: Codable {
+    var threads: Int
+    var gflops: Double
+  }
+
+  /// What the kernels were chosen from, and what they are.
+  struct KernelFigure: Codable {
+    var cpuModel: String?
+    var architecture: String
+    /// Vector features detected, e.g. `["avx2", "fma", "avx512f"]`.
+    var features: [String]
+    var variant: String
+    /// `detected` or `environment` (`GRAWA_KERNELS`).
+    var source: String
+    var tiles: KernelTileShapes
   }
 
   /// One convolution figure: forward + backward (input, weight and bias gradients).
@@ -35,6 +57,10 @@ enum BenchCommand: Command {
     var medianMilliseconds: Double
     var bestMilliseconds: Double
     var bestGFLOPS: Double
+    /// FLOP per step over the median time.
+    var medianGFLOPS: Double
+    /// `medianGFLOPS` over the FMA peak on as many threads.
+    var fractionOfPeak: Double
   }
 
   /// The whole report, as `--json` prints it.
@@ -42,6 +68,8 @@ enum BenchCommand: Command {
     var version: String
     var cores: Int
     var threads: Int
+    var kernels: KernelFigure
+    var fmaPeak: [PeakFigure]
     var gemm: [GEMMFigure]
     var conv: [ConvFigure]
     var model: [ModelBenchmark.Result]
@@ -59,26 +87,41 @@ enum BenchCommand: Command {
     let json = try parsed[BenchOptions.json]
     let log: (String) -> Void = { line in if !json { say(line) } }
 
-    var report = Report(
-      version: GrawaVersion.string, cores: ComputeThreads.available, threads: threads, gemm: [],
-      conv: [], model: [], peakResidentMegabytes: 0)
     let threadCounts = threads == 1 ? [1] : [1, threads]
+    let kernels = kernelFigure()
+    log("CPU: \(kernels.cpuModel ?? "unknown") (\(kernels.architecture); \(kernels.features.joined(separator: " ")))")
+    log("kernels: \(kernels.variant) (\(kernels.source)), \(kernels.tiles)")
+    var peaks: [PeakFigure] = []
+    for count in threadCounts {
+      peaks.append(PeakFigure(threads: count, gflops: FMAPeak.measure(threads: count)))
+    }
+    log("FMA peak: " + peaks.map { "\(fixed($0.gflops)) GFLOP/s on \($0.threads) thread\($0.threads == 1 ? "" : "s")" }.joined(separator: ", "))
+    func fraction(_ gflops: Double, threads: Int) -> Double {
+      let peak = peaks.first { $0.threads == threads }?.gflops ?? 0
+      return peak > 0 ? gflops / peak : 0
+    }
+    var report = Report(
+      version: GrawaVersion.string, cores: ComputeThreads.available, threads: threads,
+      kernels: kernels, fmaPeak: peaks, gemm: [], conv: [], model: [], peakResidentMegabytes: 0)
     if try !parsed[BenchOptions.skipGEMM] {
       log("SGEMM (C = A B, row-major, median of \(repetitions)):")
-      log("  size    threads   median GFLOP/s   best GFLOP/s")
+      log("  size    threads   median GFLOP/s   best GFLOP/s   median/peak")
       for size in sizes {
         for count in threadCounts {
           let result = GEMMBenchmark.measure(size: size, threads: count, repetitions: repetitions)
+          let share = fraction(result.medianGFLOPS, threads: count)
           report.gemm.append(
-            GEMMFigure(size: size, threads: count, medianGFLOPS: result.medianGFLOPS, bestGFLOPS: result.bestGFLOPS))
+            GEMMFigure(
+              size: size, threads: count, medianGFLOPS: result.medianGFLOPS,
+              bestGFLOPS: result.bestGFLOPS, fractionOfPeak: share))
           log(
-            "  \(pad(size, 6))  \(pad(count, 7))   \(pad(fixed(result.medianGFLOPS), 14))   \(pad(fixed(result.bestGFLOPS), 12))")
+            "  \(pad(size, 6))  \(pad(count, 7))   \(pad(fixed(result.medianGFLOPS), 14))   \(pad(fixed(result.bestGFLOPS), 12))   \(pad(percent(share), 11))")
         }
       }
     }
     if try !parsed[BenchOptions.skipConvolution] {
       log("convolution 3x3, padding 1, batch 128, forward + backward (median of \(repetitions)):")
-      log("  layer              threads   median ms   best ms   best GFLOP/s")
+      log("  layer              threads   median ms   best ms   median GFLOP/s   median/peak")
       let layers = [(16, 32, "16->16 @ 32x32"), (64, 8, "64->64 @ 8x8")]
       for (channels, side, label) in layers {
         for count in threadCounts {
@@ -86,12 +129,15 @@ enum BenchCommand: Command {
             .init(
               batch: 128, inChannels: channels, outChannels: channels, height: side, width: side,
               kernelSize: 3, stride: 1, padding: 1, threads: count, repetitions: repetitions))
+          let median = result.configuration.flopsPerStep / (result.medianMilliseconds * 1e6)
+          let share = fraction(median, threads: count)
           report.conv.append(
             ConvFigure(
               layer: label, threads: count, medianMilliseconds: result.medianMilliseconds,
-              bestMilliseconds: result.bestMilliseconds, bestGFLOPS: result.bestGigaflops))
+              bestMilliseconds: result.bestMilliseconds, bestGFLOPS: result.bestGigaflops,
+              medianGFLOPS: median, fractionOfPeak: share))
           log(
-            "  \(label.padding(toLength: 17, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(result.bestGigaflops), 12))")
+            "  \(label.padding(toLength: 17, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(median), 14))   \(pad(percent(share), 11))")
         }
       }
     }
@@ -140,6 +186,25 @@ enum BenchCommand: Command {
     }
   }
 }
+
+extension BenchCommand {
+  /// The detected CPU and the kernel configuration in use.
+  static func kernelFigure() -> KernelFigure {
+    let configuration = KernelConfiguration.current
+    let cpu = configuration.features
+    let flags: [(Bool, String)] = [
+      (cpu.hasAVX2, "avx2"), (cpu.hasFMA, "fma"), (cpu.hasAVX512F, "avx512f"), (cpu.hasNEON, "neon"),
+    ]
+    let variant = KernelConfiguration.active
+    return KernelFigure(
+      cpuModel: cpu.modelName, architecture: cpu.architecture.rawValue,
+      features: flags.filter(\.0).map(\.1), variant: variant.rawValue,
+      source: configuration.source.rawValue, tiles: variant.shapes)
+  }
+}
+
+/// `fraction` as a percentage with one decimal, e.g. `87.5%`.
+func percent(_ fraction: Double) -> String { String(format: "%.1f%%", 100 * fraction) }
 
 /// `value` with one decimal.
 func fixed(_ value: Double) -> String { String(format: "%.1f", value) }

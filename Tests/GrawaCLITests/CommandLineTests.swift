@@ -1,6 +1,7 @@
 import Foundation
 import GrawaNN
 import GrawaExperiments
+import GrawaTensor
 import XCTest
 
 /// End-to-end tests of the built `grawa-train` binary: exit codes, standard error, JSON output.
@@ -16,17 +17,21 @@ final class CommandLineTests: XCTestCase {
     Bundle.main.bundleURL
   }
 
-  func runTool(_ arguments: [String]) throws -> Outcome {
-    try CommandLineTests.run(arguments)
+  func runTool(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    try CommandLineTests.run(arguments, environment: environment)
   }
 
-  /// Runs the built `grawa-train` with `arguments` and collects its exit status and output.
-  static func run(_ arguments: [String]) throws -> Outcome {
+  /// Runs the built `grawa-train` with `arguments` (and `environment` added to this process's)
+  /// and collects its exit status and output.
+  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
     let executable = Self.productsDirectory.appendingPathComponent("grawa-train")
     XCTAssertTrue(FileManager.default.isExecutableFile(atPath: executable.path), "missing \(executable.path)")
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -93,6 +98,26 @@ final class CommandLineTests: XCTestCase {
     XCTAssertGreaterThan(gflops, 0)
     let peak = try XCTUnwrap(object?["peakResidentMegabytes"] as? Double)
     XCTAssertGreaterThan(peak, 1)
+    // The kernel variant in use, this machine's FMA peak, and each figure as a share of it.
+    let kernels = try XCTUnwrap(object?["kernels"] as? [String: Any])
+    XCTAssertEqual(kernels["variant"] as? String, KernelConfiguration.current.variant.rawValue)
+    XCTAssertNotNil(kernels["tiles"] as? [String: Any])
+    let peaks = try XCTUnwrap(object?["fmaPeak"] as? [[String: Any]])
+    let onePeak = try XCTUnwrap(peaks.first { $0["threads"] as? Int == 1 }?["gflops"] as? Double)
+    XCTAssertGreaterThan(onePeak, 0)
+    let share = try XCTUnwrap(gemm.first?["fractionOfPeak"] as? Double)
+    XCTAssertEqual(share, gflops / onePeak, accuracy: 1e-9)
+  }
+
+  func testBench_forcedKernelVariant_isReported() throws {
+    let outcome = try runTool(
+      ["bench", "--sizes", "64", "--repetitions", "1", "--skip-conv", "--threads", "1"],
+      environment: ["GRAWA_KERNELS": "neon"])
+    XCTAssertEqual(outcome.status, 0, outcome.standardError)
+    XCTAssertTrue(outcome.standardOutput.contains("kernels: neon (environment)"), outcome.standardOutput)
+    let typo = try runTool(["bench", "--sizes", "64", "--skip-conv"], environment: ["GRAWA_KERNELS": "sse9"])
+    XCTAssertNotEqual(typo.status, 0)
+    XCTAssertTrue(typo.standardError.contains("'sse9' is not a kernel variant"), typo.standardError)
   }
 
   func testModelsJSON_listsEveryModelWithReferenceCounts() throws {

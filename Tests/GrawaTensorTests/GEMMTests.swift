@@ -60,16 +60,24 @@ final class GEMMTests: XCTestCase {
       c = fill(rows: m, cols: n, ld: ldc, nan: nanC)
     }
 
-    /// Runs the fast kernel on a copy of C.
-    func fast(threads: Int) -> [Float] {
+    /// Runs the fast kernel on a copy of C, with the tiles of `variant` (default: the active
+    /// variant, through the public entry point).
+    func fast(threads: Int, variant: KernelVariant? = nil) -> [Float] {
       var out = c
       a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
           out.withUnsafeMutableBufferPointer { c in
-            GEMM.sgemm(
-              transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-              a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
-              c: c.baseAddress!, ldc: ldc, threads: threads)
+            if let variant {
+              GEMM.sgemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
+                c: c.baseAddress!, ldc: ldc, threads: threads, variant: variant)
+            } else {
+              GEMM.sgemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
+                c: c.baseAddress!, ldc: ldc, threads: threads)
+            }
           }
         }
       }
@@ -109,9 +117,10 @@ final class GEMMTests: XCTestCase {
   /// Checks the fast result against the reference: within `(2 sqrt(k) + 4) * eps * scale` inside
   /// C, and untouched (bit for bit, NaN included) in C's padding columns.
   func assertMatchesReference(
-    _ p: Problem, threads: Int = 1, file: StaticString = #filePath, line: UInt = #line
+    _ p: Problem, threads: Int = 1, variant: KernelVariant? = nil,
+    file: StaticString = #filePath, line: UInt = #line
   ) {
-    let got = p.fast(threads: threads)
+    let got = p.fast(threads: threads, variant: variant)
     let (want, scale) = p.reference()
     let factor = (2 * Float(p.k).squareRoot() + 4) * Float.ulpOfOne
     var failures = 0
@@ -130,7 +139,7 @@ final class GEMMTests: XCTestCase {
           failures += 1
           if failures <= 3 {
             XCTFail(
-              "\(describe(p)) threads=\(threads): C[\(i), \(j)] = \(got[index]), "
+              "\(describe(p)) threads=\(threads) \(variant?.rawValue ?? "active"): C[\(i), \(j)] = \(got[index]), "
                 + "reference \(want[index]), tolerance \(tolerance)", file: file, line: line)
           }
         }
@@ -174,7 +183,8 @@ final class GEMMTests: XCTestCase {
   }
 
   func testMicroTileEdges_rowsAndColumns_matchReference() {
-    let mr = GEMMTile.mr, nr = GEMMTile.nr
+    let tile = KernelConfiguration.active.shapes.gemm
+    let mr = tile[0], nr = tile[1]
     let ms = Set([1, 5, 6, 7, mr - 1, mr, mr + 1, 2 * mr + 1, 97])
     let ns = Set([1, 2, 15, 16, 17, 31, 32, 33, nr - 1, nr, nr + 1, 2 * nr + 3])
     for m in ms.sorted() where m > 0 {
@@ -192,14 +202,14 @@ final class GEMMTests: XCTestCase {
   }
 
   func testMBlockBoundaries_matchReference() {
-    let mc = GEMMBlocking.mc
+    let mc = GEMMBlocking.mc(rows: KernelConfiguration.active.shapes.gemm[0])
     for m in [mc - 1, mc, mc + 1, 2 * mc + 7] {
       checkAllTransposes(m: m, n: 35, k: 21, beta: 0.5)
     }
   }
 
   func testNBlockBoundaries_matchReference() {
-    let nc = GEMMBlocking.nc
+    let nc = GEMMBlocking.nc(columns: KernelConfiguration.active.shapes.gemm[1])
     for n in [nc - 1, nc, nc + 1, 2 * nc + 33] {
       checkAllTransposes(m: 7, n: n, k: 9, alpha: 2, beta: 1)
     }
@@ -272,7 +282,10 @@ final class GEMMTests: XCTestCase {
       (97, 65, 513), (16, 1024, 144), (7, 2100, 40),
     ]
     // The shapes must exercise both ways of splitting C, or this test proves little.
-    let splits = shapes.map { GEMM.split(m: $0.0, n: $0.1, k: $0.2, threads: 2) }
+    let tile = KernelConfiguration.active.shapes.gemm
+    let splits = shapes.map {
+      GEMM.split(m: $0.0, n: $0.1, k: $0.2, threads: 2, mr: tile[0], nr: tile[1])
+    }
     XCTAssertTrue(splits.contains(GEMM.Split(workers: 2, byRows: true)))
     XCTAssertTrue(splits.contains(GEMM.Split(workers: 2, byRows: false)))
     for (m, n, k) in shapes {
@@ -291,8 +304,11 @@ final class GEMMTests: XCTestCase {
   }
 
   func testBlockSizesAreWholeRegisterTiles() {
-    XCTAssertEqual(GEMMBlocking.mc % GEMMTile.mr, 0)
-    XCTAssertEqual(GEMMBlocking.nc % GEMMTile.nr, 0)
+    for variant in KernelVariant.allCases {
+      let tile = variant.shapes.gemm
+      XCTAssertEqual(GEMMBlocking.mc(rows: tile[0]) % tile[0], 0, "\(variant)")
+      XCTAssertEqual(GEMMBlocking.nc(columns: tile[1]) % tile[1], 0, "\(variant)")
+    }
     XCTAssertGreaterThan(GEMMBlocking.kc, 0)
   }
 
@@ -304,7 +320,7 @@ final class GEMMTests: XCTestCase {
   func testSplitChoosesWorkersWithinLimits() {
     for (m, n, k) in [(1, 1, 1), (16, 131_072, 144), (4096, 16, 300), (1024, 1024, 1024), (6, 32, 10_000)] {
       for threads in [1, 2, 5] {
-        let split = GEMM.split(m: m, n: n, k: k, threads: threads)
+        let split = GEMM.split(m: m, n: n, k: k, threads: threads, mr: 8, nr: 32)
         XCTAssertGreaterThanOrEqual(split.workers, 1)
         XCTAssertLessThanOrEqual(split.workers, threads)
       }

@@ -7,8 +7,9 @@
 ///
 /// The fast path is a pure-Swift, BLIS-style blocked kernel: op(B) is packed into zero-padded column
 /// panels and op(A) into zero-padded row panels (the packing absorbs the transposes and leading
-/// dimensions), and a register-tiled SIMD micro-kernel (8 x 32 with SIMD16 on AVX-512; 6 x 16 with
-/// SIMD8 under `GRAWA_VECTOR256`) accumulates into C.
+/// dimensions), and a register-tiled SIMD micro-kernel accumulates into C. The tile is chosen for
+/// the CPU at run time (``KernelConfiguration``): 8 x 32 on `SIMD16` for AVX-512, 6 x 16 on `SIMD8`
+/// for AVX2, 8 x 12 on `SIMD4` for NEON; every variant gives bit-identical results.
 ///
 /// Determinism: every element of C is summed over `k` in the same order whatever the thread count
 /// (K is cut into blocks that depend only on `k`; threads split the rows or the columns of C, never
@@ -36,6 +37,24 @@ public enum GEMM {
     c: UnsafeMutablePointer<Float>, ldc: Int,
     threads: Int? = nil
   ) {
+    sgemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+      lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads,
+      variant: KernelConfiguration.active)
+  }
+
+  /// ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:)`` with the
+  /// kernels of `variant`; callers on worker threads pass the variant their caller chose.
+  static func sgemm(
+    transposeA: Bool, transposeB: Bool,
+    m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    threads: Int?, variant: KernelVariant
+  ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
     precondition(lda >= max(1, transposeA ? m : k), "sgemm: lda too small")
     precondition(ldb >= max(1, transposeB ? k : n), "sgemm: ldb too small")
@@ -48,7 +67,7 @@ public enum GEMM {
     let operands = GEMMOperands(
       transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, beta: beta,
       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
-    blockedSGEMM(operands, threads: max(1, threads ?? ComputeThreads.current))
+    blockedSGEMM(operands, threads: max(1, threads ?? ComputeThreads.current), variant: variant)
   }
 
   /// Frees the packing memory the calling thread keeps for ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:)``.

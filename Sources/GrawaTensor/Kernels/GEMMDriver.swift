@@ -29,10 +29,10 @@ enum GEMMBlocking {
   #else
   static var kc: Int { 256 }
   #endif
-  /// Rows of C per packed A block (a multiple of `GEMMTile.mr`): the A block stays in L2.
-  static var mc: Int { 128 / GEMMTile.mr * GEMMTile.mr }
-  /// Columns of C per packed B block (a multiple of `GEMMTile.nr`): a 1 MB B block.
-  static var nc: Int { 1024 / GEMMTile.nr * GEMMTile.nr }
+  /// Rows of C per packed A block (a multiple of the tile's `rows`): the A block stays in L2.
+  static func mc(rows: Int) -> Int { 128 / rows * rows }
+  /// Columns of C per packed B block (a multiple of the tile's `columns`): a 1 MB B block.
+  static func nc(columns: Int) -> Int { 1024 / columns * columns }
   /// Below this many flops (2mnk) a call runs on the calling thread only: waking a Dispatch
   /// worker costs about 10-20 microseconds on the reference machine.
   static var parallelFlops: Int { 8_000_000 }
@@ -52,16 +52,15 @@ extension GEMM {
     var byRows: Bool
   }
 
-  /// Chooses the number of workers and the split direction for an `m x n x k` product: the
-  /// direction whose slowest worker has the least estimated work.
-  static func split(m: Int, n: Int, k: Int, threads: Int) -> Split {
+  /// Chooses the number of workers and the split direction for an `m x n x k` product with
+  /// `mr x nr` register tiles: the direction whose slowest worker has the least estimated work.
+  static func split(m: Int, n: Int, k: Int, threads: Int, mr: Int, nr: Int) -> Split {
     // Doubles: products of dimensions may exceed Int for absurd shapes.
     let flops = 2 * Double(m) * Double(n) * Double(k)
     if threads <= 1 || flops < Double(GEMMBlocking.parallelFlops) {
       return Split(workers: 1, byRows: true)
     }
     let maxWorkers = min(threads, max(1, Int(flops / Double(GEMMBlocking.flopsPerWorker))))
-    let mr = GEMMTile.mr, nr = GEMMTile.nr
     let tilesM = (m + mr - 1) / mr
     let tilesN = (n + nr - 1) / nr
     let wRows = min(maxWorkers, tilesM)
@@ -70,7 +69,7 @@ extension GEMM {
     // Work of the slowest worker in multiply-adds: its share of the padded product, plus packing
     // (a packed float costs about as much as 8 multiply-adds). Splitting rows makes every worker
     // pack all of B (and its rows of A once per N block); splitting columns, all of A.
-    let nc = GEMMBlocking.nc
+    let nc = GEMMBlocking.nc(columns: nr)
     let nBlocks = { (cols: Int) in Double(max(1, (cols + nc - 1) / nc)) }
     let rowsEach = Double((tilesM + wRows - 1) / wRows * mr)
     let colsEach = Double((tilesN + wCols - 1) / wCols * nr)
@@ -85,18 +84,30 @@ extension GEMM {
     return Split(workers: wCols, byRows: false)
   }
 
-  /// Runs a product with `m, n, k > 0` and `alpha != 0` on up to `threads` threads.
-  static func blockedSGEMM(_ op: GEMMOperands, threads: Int) {
-    let plan = split(m: op.m, n: op.n, k: op.k, threads: threads)
+  /// Runs a product with `m, n, k > 0` and `alpha != 0` on up to `threads` threads with the
+  /// kernels of `variant`.
+  static func blockedSGEMM(_ op: GEMMOperands, threads: Int, variant: KernelVariant) {
+    switch variant {
+    case .avx512: blockedSGEMM(op, threads: threads, AVX512Kernels.self)
+    case .avx2: blockedSGEMM(op, threads: threads, AVX2Kernels.self)
+    case .neon: blockedSGEMM(op, threads: threads, NEONKernels.self)
+    case .generic: blockedSGEMM(op, threads: threads, GenericKernels.self)
+    }
+  }
+
+  /// Runs a product with `m, n, k > 0` and `alpha != 0` on up to `threads` threads with the
+  /// kernels of `K` (one specialised copy of the driver per variant).
+  static func blockedSGEMM<K: KernelShapes>(_ op: GEMMOperands, threads: Int, _: K.Type) {
+    let mr = K.gemmRows, nr = K.gemmColumns
+    let plan = split(m: op.m, n: op.n, k: op.k, threads: threads, mr: mr, nr: nr)
     if plan.workers <= 1 {
       GEMMWorkspace.withCurrent { ws in
-        runRegion(op, rows: 0..<op.m, cols: 0..<op.n, workspace: ws)
+        runRegion(op, rows: 0..<op.m, cols: 0..<op.n, workspace: ws, K.self)
       }
       return
     }
-    let tiles = plan.byRows
-      ? (op.m + GEMMTile.mr - 1) / GEMMTile.mr : (op.n + GEMMTile.nr - 1) / GEMMTile.nr
-    let unit = plan.byRows ? GEMMTile.mr : GEMMTile.nr
+    let tiles = plan.byRows ? (op.m + mr - 1) / mr : (op.n + nr - 1) / nr
+    let unit = plan.byRows ? mr : nr
     let extent = plan.byRows ? op.m : op.n
     let workers = plan.workers
     parallelFor(workers, threads: workers) { w in
@@ -105,21 +116,23 @@ extension GEMM {
       if lo >= hi { return }
       GEMMWorkspace.withCurrent { ws in
         if plan.byRows {
-          runRegion(op, rows: lo..<hi, cols: 0..<op.n, workspace: ws)
+          runRegion(op, rows: lo..<hi, cols: 0..<op.n, workspace: ws, K.self)
         } else {
-          runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws)
+          runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws, K.self)
         }
       }
     }
   }
 
   /// Computes the block `C[rows, cols]` on the calling thread with the packing memory of `ws`.
-  static func runRegion(_ op: GEMMOperands, rows: Range<Int>, cols: Range<Int>, workspace ws: GEMMWorkspace) {
-    let mr = GEMMTile.mr, nr = GEMMTile.nr
+  static func runRegion<K: KernelShapes>(
+    _ op: GEMMOperands, rows: Range<Int>, cols: Range<Int>, workspace ws: GEMMWorkspace, _: K.Type
+  ) {
+    let mr = K.gemmRows, nr = K.gemmColumns
     let kBlocks = GEMMBlocking.kBlockCount(op.k)
     let kcMax = (op.k + kBlocks - 1) / kBlocks
-    let ncMax = min(GEMMBlocking.nc, (cols.count + nr - 1) / nr * nr)
-    let mcMax = min(GEMMBlocking.mc, (rows.count + mr - 1) / mr * mr)
+    let ncMax = min(GEMMBlocking.nc(columns: nr), (cols.count + nr - 1) / nr * nr)
+    let mcMax = min(GEMMBlocking.mc(rows: mr), (rows.count + mr - 1) / mr * mr)
     let bBuf = ws.bBuffer(count: ncMax * kcMax)
     let aBuf = ws.aBuffer(count: mcMax * kcMax)
     let tile = ws.tile
@@ -130,14 +143,18 @@ extension GEMM {
         let p0 = op.k * kb / kBlocks
         let kc = op.k * (kb + 1) / kBlocks - p0
         let beta: Float = kb == 0 ? op.beta : 1
-        gemmPackB(transposed: op.transposeB, op.b, ldb: op.ldb, p0: p0, kc: kc, j0: jc, nc: nc, into: bBuf)
+        gemmPackB(
+          K.self, transposed: op.transposeB, op.b, ldb: op.ldb, p0: p0, kc: kc, j0: jc, nc: nc,
+          into: bBuf)
         var ic = rows.lowerBound
         while ic < rows.upperBound {
           let mc = min(mcMax, rows.upperBound - ic)
-          gemmPackA(transposed: op.transposeA, op.a, lda: op.lda, i0: ic, mc: mc, p0: p0, kc: kc, into: aBuf)
+          gemmPackA(
+            K.self, transposed: op.transposeA, op.a, lda: op.lda, i0: ic, mc: mc, p0: p0, kc: kc,
+            into: aBuf)
           macroKernel(
             kc: kc, mc: mc, nc: nc, a: aBuf, b: bBuf, c: op.c + ic * op.ldc + jc, ldc: op.ldc,
-            alpha: op.alpha, beta: beta, tile: tile)
+            alpha: op.alpha, beta: beta, tile: tile, K.self)
           ic += mc
         }
       }
@@ -148,12 +165,12 @@ extension GEMM {
   /// Multiplies a packed `mc x kc` A block by a packed `kc x nc` B block into C, one register
   /// tile at a time: B panels outside (a panel stays in L1), A panels inside.
   @inline(__always)
-  static func macroKernel(
+  static func macroKernel<K: KernelShapes>(
     kc: Int, mc: Int, nc: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
-    tile: UnsafeMutablePointer<Float>
+    tile: UnsafeMutablePointer<Float>, _: K.Type
   ) {
-    let mr = GEMMTile.mr, nr = GEMMTile.nr
+    let mr = K.gemmRows, nr = K.gemmColumns
     var j = 0
     while j < nc {
       let cols = min(nr, nc - j)
@@ -165,10 +182,11 @@ extension GEMM {
         let aPanel = a + i * kc
         let cTile = c + i * ldc + j
         if rows == mr && cols == nr {
-          gemmMicroKernel(kc, aPanel, bPanel, rowBytes, cTile, ldc, alpha, beta)
+          K.gemmTile(kc, aPanel, bPanel, rowBytes, cTile, ldc, alpha, beta)
         } else {
           gemmEdgeKernel(
-            kc, aPanel, bPanel, rowBytes, cTile, ldc, rows: rows, cols: cols, alpha, beta, tile: tile)
+            K.self, kc, aPanel, bPanel, rowBytes, cTile, ldc, rows: rows, cols: cols, alpha, beta,
+            tile: tile)
         }
         i += mr
       }

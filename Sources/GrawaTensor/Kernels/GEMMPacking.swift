@@ -1,18 +1,18 @@
 // Packing for the blocked SGEMM: copies blocks of op(A) and op(B) into the layouts the
 // micro-kernel reads, so the kernel sees one layout whatever the transposes and leading dimensions.
 //
-// Packed A: row panels of `GEMMTile.mr` rows; inside a panel, for each p in 0..<kc, `mr` floats
-//   (one per row). Rows past the end of the matrix are zero.
-// Packed B: column panels of `GEMMTile.nr` columns; inside a panel, for each p in 0..<kc, `nr`
-//   floats (one per column). Columns past the end of the matrix are zero.
+// Packed A: row panels of `mr = K.gemmRows` rows; inside a panel, for each p in 0..<kc, `mr`
+//   floats (one per row). Rows past the end of the matrix are zero.
+// Packed B: column panels of `nr = K.gemmColumns` columns; inside a panel, for each p in 0..<kc,
+//   `nr` floats (one per column). Columns past the end of the matrix are zero.
 
 /// Packs rows `i0 ..< i0 + mc` and columns `p0 ..< p0 + kc` of op(A) into `dst`
 /// (`ceil(mc / mr) * mr * kc` floats).
-func gemmPackA(
-  transposed: Bool, _ a: UnsafePointer<Float>, lda: Int,
+func gemmPackA<K: KernelShapes>(
+  _: K.Type, transposed: Bool, _ a: UnsafePointer<Float>, lda: Int,
   i0: Int, mc: Int, p0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>
 ) {
-  let mr = GEMMTile.mr
+  let mr = K.gemmRows
   if transposed {
     // Element (i, p) is a[p * lda + i]: each p holds a panel's `mr` rows contiguously.
     let fullPanels = mc / mr
@@ -21,7 +21,7 @@ func gemmPackA(
       var s = a + p0 * lda + i0 + q * mr
       var out = dst + q * mr * kc
       for _ in 0..<kc {
-        gemmCopyPanelRow(s, out)
+        gemmCopyPanelRow(s, out, mr: mr)
         s += lda
         out += mr
       }
@@ -62,34 +62,37 @@ func gemmPackA(
   }
 }
 
-/// Copies `GEMMTile.mr` contiguous floats (one p of a transposed A panel) with vector moves.
+/// Copies `mr` contiguous floats (one p of a transposed A panel) with vector moves.
 @inline(__always)
-private func gemmCopyPanelRow(_ s: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+private func gemmCopyPanelRow(
+  _ s: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, mr: Int
+) {
   let from = UnsafeRawPointer(s), to = UnsafeMutableRawPointer(out)
-  if GEMMTile.mr == 8 {
+  if mr == 8 {
     to.storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-  } else if GEMMTile.mr == 6 {
+  } else if mr == 6 {
     to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
     to.storeBytes(
       of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16,
       as: SIMD2<Float>.self)
   } else {
-    for r in 0..<GEMMTile.mr { out[r] = s[r] }
+    for r in 0..<mr { out[r] = s[r] }
   }
 }
 
 /// Packs rows `p0 ..< p0 + kc` and columns `j0 ..< j0 + nc` of op(B) into `dst`
 /// (`ceil(nc / nr) * nr * kc` floats, 64-byte aligned).
-func gemmPackB(
-  transposed: Bool, _ b: UnsafePointer<Float>, ldb: Int,
-  p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
-  let nr = GEMMTile.nr
+func gemmPackB<K: KernelShapes>(
+  _: K.Type, transposed: Bool, _ b: UnsafePointer<Float>, ldb: Int,
+  p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>
+) {
+  let nr = K.gemmColumns
   let fullPanels = nc / nr
   let tail = nc - fullPanels * nr
   let panelSize = nr * kc
   if !transposed {
     // Element (p, j) is b[p * ldb + j]: walk each row of the block once, left to right.
-    typealias V = GEMMVector
+    typealias V = K.Vector
     let w = V.scalarCount
     for p in 0..<kc {
       let src = UnsafeRawPointer(b + (p0 + p) * ldb + j0)
@@ -97,17 +100,20 @@ func gemmPackB(
       for q in 0..<fullPanels {
         let s = src + q * nr * 4
         let o = out + q * panelSize * 4
-        o.storeBytes(of: s.loadUnaligned(as: V.self), as: V.self)
-        o.storeBytes(of: s.loadUnaligned(fromByteOffset: w * 4, as: V.self), toByteOffset: w * 4, as: V.self)
+        for v in 0..<K.gemmVectors {
+          o.storeBytes(
+            of: s.loadUnaligned(fromByteOffset: v * w * 4, as: V.self), toByteOffset: v * w * 4,
+            as: V.self)
+        }
       }
       if tail > 0 {
         let s = b + (p0 + p) * ldb + j0 + fullPanels * nr
         let o = dst + fullPanels * panelSize + p * nr
         var j = 0
-        if tail >= w {
-          UnsafeMutableRawPointer(o).storeBytes(
-            of: UnsafeRawPointer(s).loadUnaligned(as: V.self), as: V.self)
-          j = w
+        while j + w <= tail {
+          UnsafeMutableRawPointer(o + j).storeBytes(
+            of: UnsafeRawPointer(s + j).loadUnaligned(as: V.self), as: V.self)
+          j += w
         }
         while j < tail {
           o[j] = s[j]
@@ -124,22 +130,26 @@ func gemmPackB(
     for q in 0...fullPanels {
       let cols = q < fullPanels ? nr : tail
       if cols == 0 { break }
-      gemmPackTransposedPanel(
-        b + (j0 + q * nr) * ldb + p0, ldb: ldb, kc: kc, cols: cols, into: dst + q * panelSize)
+      let panel = b + (j0 + q * nr) * ldb + p0
+      if K.Vector.scalarCount == 16 && nr == 32 {
+        gemmPackTransposedPanel32(panel, ldb: ldb, kc: kc, cols: cols, into: dst + q * panelSize)
+      } else {
+        gemmPackTransposedPanel(
+          panel, ldb: ldb, kc: kc, cols: cols, nr: nr, into: dst + q * panelSize)
+      }
     }
   }
 }
 
-#if !GRAWA_VECTOR256
-/// Packs one B panel from a transposed B: `cols <= 32` source rows of `kc` contiguous floats
-/// (`ldb` apart) become `kc` rows of 32 floats, zero past `cols`. Each half panel (16 columns)
-/// goes through 16 x 16 register transposes; partial blocks (fewer than 16 columns or p values)
-/// through a zero-padded scratch block.
-private func gemmPackTransposedPanel(
+/// Packs one 32-column B panel from a transposed B (the AVX-512 variant): `cols <= 32` source
+/// rows of `kc` contiguous floats (`ldb` apart) become `kc` rows of 32 floats, zero past `cols`.
+/// Each half panel (16 columns) goes through 16 x 16 register transposes (32 registers);
+/// partial blocks (fewer than 16 columns or p values) through a zero-padded scratch block.
+private func gemmPackTransposedPanel32(
   _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, into panel: UnsafeMutablePointer<Float>
 ) {
   typealias V = SIMD16<Float>
-  let nr = GEMMTile.nr
+  let nr = 32
   for half in 0..<2 {
     let valid = min(16, max(0, cols - half * 16))
     let out = panel + half * 16
@@ -175,13 +185,13 @@ private func gemmPackTransposedPanel(
     }
   }
 }
-#else
 /// Packs one B panel from a transposed B: `cols <= nr` source rows of `kc` contiguous floats
-/// (`ldb` apart) become `kc` rows of `nr` floats, zero past `cols` (scalar, 256-bit build).
+/// (`ldb` apart) become `kc` rows of `nr` floats, zero past `cols` (scalar: the variants with
+/// 16 registers have too few for a register transpose).
 private func gemmPackTransposedPanel(
-  _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, into panel: UnsafeMutablePointer<Float>
+  _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, nr: Int,
+  into panel: UnsafeMutablePointer<Float>
 ) {
-  let nr = GEMMTile.nr
   // Blocks of 16 p values from every column, so reads stay sequential and writes stay local.
   var pStart = 0
   while pStart < kc {
@@ -196,9 +206,7 @@ private func gemmPackTransposedPanel(
     pStart = pEnd
   }
 }
-#endif
 
-#if !GRAWA_VECTOR256
 /// Splits the 32 lanes of `a` followed by `b` into even and odd lanes.
 @inline(__always)
 private func unzip(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
@@ -261,4 +269,3 @@ func gemmTranspose16(_ src: UnsafePointer<Float>, _ ld: Int, _ dst: UnsafeMutabl
   d.storeBytes(of: r14, toByteOffset: 14 * out, as: V.self)
   d.storeBytes(of: r15, toByteOffset: 15 * out, as: V.self)
 }
-#endif

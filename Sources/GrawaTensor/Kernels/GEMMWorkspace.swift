@@ -14,15 +14,15 @@ final class GEMMWorkspace {
   private var aCapacity = 0
   private var bStorage: UnsafeMutableRawPointer?
   private var bCapacity = 0
-  /// Scratch for partial register tiles (`mr * nr` floats).
+  /// Scratch for partial register tiles (the largest tile of any variant).
   let tile: UnsafeMutablePointer<Float>
   /// Set while a call is using this workspace, to catch re-entrant use on one thread.
   var inUse = false
 
   init() {
-    let bytes = GEMMTile.mr * GEMMTile.nr * MemoryLayout<Float>.stride
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: GEMMTile.alignment)
-    tile = raw.initializeMemory(as: Float.self, repeating: 0, count: GEMMTile.mr * GEMMTile.nr)
+    let bytes = largestGEMMTile * MemoryLayout<Float>.stride
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: kernelAlignment)
+    tile = raw.initializeMemory(as: Float.self, repeating: 0, count: largestGEMMTile)
   }
 
   deinit {
@@ -32,7 +32,7 @@ final class GEMMWorkspace {
   }
 
   /// Bytes currently held by this workspace.
-  var byteCount: Int { (aCapacity + bCapacity + GEMMTile.mr * GEMMTile.nr) * MemoryLayout<Float>.stride }
+  var byteCount: Int { (aCapacity + bCapacity + largestGEMMTile) * MemoryLayout<Float>.stride }
 
   /// A 64-byte aligned buffer of at least `count` floats for packed A (contents undefined).
   func aBuffer(count: Int) -> UnsafeMutablePointer<Float> {
@@ -53,7 +53,7 @@ final class GEMMWorkspace {
     storage?.deallocate()
     let floats = max(count, 16)
     let raw = UnsafeMutableRawPointer.allocate(
-      byteCount: floats * MemoryLayout<Float>.stride, alignment: GEMMTile.alignment)
+      byteCount: floats * MemoryLayout<Float>.stride, alignment: kernelAlignment)
     storage = raw
     capacity = floats
     return raw.bindMemory(to: Float.self, capacity: floats)

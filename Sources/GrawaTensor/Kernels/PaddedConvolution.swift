@@ -181,9 +181,11 @@ struct PaddedConvolution {
       images: imagesPerGroup, denseImageStride: g.inChannels * g.inPlane)
   }
 
-  /// `[Cin, Cout * KH * KW]` packed for the tiles:
+  /// `[Cin, Cout * KH * KW]` packed for the tiles of `variant`:
   /// `flipped[c, (o, a, b)] = w[o, c, KH-1-a, KW-1-b]`, the kernel of the input gradient.
-  static func flippedWeight(_ g: ConvolutionGeometry, _ weight: UnsafePointer<Float>) -> [Float] {
+  static func flippedWeight(
+    _ g: ConvolutionGeometry, _ weight: UnsafePointer<Float>, variant: KernelVariant
+  ) -> [Float] {
     let (kh, kw) = (g.kernelHeight, g.kernelWidth)
     let depth = g.outChannels * kh * kw
     var flipped = [Float](repeating: 0, count: g.inChannels * depth)
@@ -197,12 +199,13 @@ struct PaddedConvolution {
         }
       }
     }
-    let panels = (g.inChannels + ConvolutionKernels.panelRows - 1) / ConvolutionKernels.panelRows
+    let panelRows = ConvolutionKernels.panelRows(variant)
+    let panels = (g.inChannels + panelRows - 1) / panelRows
     return flipped.withUnsafeBufferPointer { source in
-      makeScalars(count: panels * ConvolutionKernels.panelRows * depth) { dst in
+      makeScalars(count: panels * panelRows * depth) { dst in
         ConvolutionKernels.pack(
           source.start, rows: g.inChannels, depth: depth, rowStride: depth, depthStride: 1,
-          into: dst)
+          panelRows: panelRows, into: dst)
       }
     }
   }
@@ -213,7 +216,7 @@ struct PaddedConvolution {
     _ g: ConvolutionGeometry, images: Int, x: UnsafePointer<Float>,
     packedWeight: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int,
-    workspace ws: ConvolutionWorkspace
+    variant: KernelVariant, workspace ws: ConvolutionWorkspace
   ) {
     let padded = input.padded(images: images, from: x, workspace: ws)
     inputOffsets.withUnsafeBufferPointer { offsets in
@@ -223,7 +226,7 @@ struct PaddedConvolution {
           offsets: offsets.start,
           tiles: tiles.start, tileCount: images * input.tilesPerImage, bias: bias, c: output,
           ldc: g.outPlane,
-          threads: threads)
+          threads: threads, variant: variant)
       }
     }
   }
@@ -232,7 +235,8 @@ struct PaddedConvolution {
   /// into `weightGradient` (`[Cout, Cin * KH * KW]`); `dy` (the group's block) is read in place.
   func addWeightGradient(
     _ g: ConvolutionGeometry, images: Int, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-    weightGradient: UnsafeMutablePointer<Float>, threads: Int, workspace ws: ConvolutionWorkspace
+    weightGradient: UnsafeMutablePointer<Float>, threads: Int, variant: KernelVariant,
+    workspace ws: ConvolutionWorkspace
   ) {
     let padded = input.padded(images: images, from: x, workspace: ws)
     inputOffsets.withUnsafeBufferPointer { offsets in
@@ -241,7 +245,7 @@ struct PaddedConvolution {
           segments: segments.start, segmentCount: images * g.outPlane / 16, x: dy, ldx: g.outPlane,
           xCount: g.outChannels, y: padded, offsets: offsets.start, yCount: g.patchSize,
           out: weightGradient,
-          ldOut: g.patchSize, threads: threads)
+          ldOut: g.patchSize, threads: threads, variant: variant)
       }
     }
   }
@@ -252,7 +256,8 @@ struct PaddedConvolution {
   func inputGradient(
     _ g: ConvolutionGeometry, images: Int, dy: UnsafePointer<Float>,
     packedFlipped: UnsafePointer<Float>,
-    inputGradient: UnsafeMutablePointer<Float>, threads: Int, workspace ws: ConvolutionWorkspace
+    inputGradient: UnsafeMutablePointer<Float>, threads: Int, variant: KernelVariant,
+    workspace ws: ConvolutionWorkspace
   ) {
     let padded = gradient.padded(images: images, from: dy, workspace: ws)
     gradientOffsets.withUnsafeBufferPointer { offsets in
@@ -261,7 +266,7 @@ struct PaddedConvolution {
           packed: packedFlipped, rows: g.inChannels, depth: gradientOffsets.count, b: padded,
           offsets: offsets.start, tiles: tiles.start, tileCount: images * gradient.tilesPerImage,
           bias: nil,
-          c: inputGradient, ldc: g.inPlane, threads: threads)
+          c: inputGradient, ldc: g.inPlane, threads: threads, variant: variant)
       }
     }
   }

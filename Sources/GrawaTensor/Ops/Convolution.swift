@@ -7,7 +7,8 @@ extension Tensor {
   /// with zeros outside the image. The output is `[N, Cout, OH, OW]` with
   /// `OH = floor((H + 2p - KH) / s) + 1` and likewise `OW`.
   ///
-  /// Computed with register-tiled matrix products (AVX-512 on a native build). Stride-1
+  /// Computed with register-tiled matrix products whose tile shapes suit the CPU
+  /// (``KernelConfiguration/active``; every variant gives bit-identical results). Stride-1
   /// convolutions whose input and output widths are multiples of 16 (the "same" 3x3 and 1x1
   /// convolutions of CIFAR networks at 32x32 and 16x16) need no patch matrix: its rows are shifted
   /// views of a zero-padded copy of each image, and the input gradient is a stride-1 correlation of
@@ -124,6 +125,8 @@ enum Convolution {
   /// geometry only, never on the thread count.
   struct Plan {
     let geometry: ConvolutionGeometry
+    /// The kernel variant every pass of this convolution runs (read once on the calling thread).
+    let variant: KernelVariant
     /// The padded-plane passes, when they apply (they choose the group size then).
     let padded: PaddedConvolution?
     /// Images per group (the last group may have fewer).
@@ -136,17 +139,28 @@ enum Convolution {
     static let targetColumns = 1024
     /// At most this many floats in one group's patch matrix (it should stay in a core's L2).
     static let columnBudget = 1 << 18
+    /// At least this many columns per group on the explicit path when ``explicitBudget`` allows:
+    /// the weight gradient is an SGEMM whose inner dimension is the group's columns, and a short
+    /// one (48 for 512 channels at 4x4 under ``columnBudget``) re-reads and re-writes the whole
+    /// `Cout x Cin*9` gradient for every few images.
+    static let minimumColumns = 256
+    /// At most this many floats in one group's patch matrix when reaching ``minimumColumns``.
+    static let explicitBudget = 1 << 20
     /// At most this many partial weight gradients.
     static let maxSlots = 8
     /// At most this many floats in all partial weight gradients together (when more than one).
     static let slotBudget = 1 << 22
 
-    init(_ g: ConvolutionGeometry) {
+    init(_ g: ConvolutionGeometry, variant: KernelVariant) {
       geometry = g
+      self.variant = variant
       padded = PaddedConvolution(g, targetColumns: Plan.targetColumns, budget: Plan.columnBudget)
       let plane = max(1, g.outPlane)
       var images = max(1, Plan.targetColumns / plane)
-      images = min(images, max(1, Plan.columnBudget / max(1, g.patchSize * plane)))
+      let patchFloats = max(1, g.patchSize * plane)
+      let fitting = Plan.columnBudget / patchFloats
+      let wanted = (Plan.minimumColumns + plane - 1) / plane
+      images = min(images, max(1, fitting, min(wanted, Plan.explicitBudget / patchFloats)))
       images = min(images, max(1, g.batch))
       imagesPerGroup = padded?.imagesPerGroup ?? images
       groups = (g.batch + imagesPerGroup - 1) / imagesPerGroup
@@ -192,19 +206,21 @@ enum Convolution {
     }
   }
 
-  /// The weight packed for the register tiles: as `W` (`Cout x K`), or transposed as `Wᵀ`
-  /// (`K x Cout`), in 8-row panels.
+  /// The weight packed for the register tiles of `variant`: as `W` (`Cout x K`), or transposed
+  /// as `Wᵀ` (`K x Cout`), in panels of ``ConvolutionKernels/panelRows(_:)`` rows.
   static func packedWeight(
-    _ g: ConvolutionGeometry, _ weight: UnsafePointer<Float>, transposed: Bool
+    _ g: ConvolutionGeometry, _ weight: UnsafePointer<Float>, transposed: Bool,
+    variant: KernelVariant
   ) -> [Float] {
     let k = g.patchSize
     let rows = transposed ? k : g.outChannels
     let depth = transposed ? g.outChannels : k
-    let panels = (rows + ConvolutionKernels.panelRows - 1) / ConvolutionKernels.panelRows
-    return makeScalars(count: panels * ConvolutionKernels.panelRows * depth) { dst in
+    let panelRows = ConvolutionKernels.panelRows(variant)
+    let panels = (rows + panelRows - 1) / panelRows
+    return makeScalars(count: panels * panelRows * depth) { dst in
       ConvolutionKernels.pack(
         weight, rows: rows, depth: depth, rowStride: transposed ? 1 : k,
-        depthStride: transposed ? k : 1,
+        depthStride: transposed ? k : 1, panelRows: panelRows,
         into: dst)
     }
   }
@@ -217,13 +233,13 @@ enum Convolution {
   /// `y = conv(x, w) + b` for the whole batch; returns the `[N, Cout, OH, OW]` scalars.
   static func forward(
     _ g: ConvolutionGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    bias: [Float]?
+    bias: [Float]?, variant: KernelVariant = KernelConfiguration.active
   ) -> [Float] {
-    let plan = Plan(g)
+    let plan = Plan(g, variant: variant)
     let plane = g.outPlane
     let k = g.patchSize
     let cout = g.outChannels
-    let packed = packedWeight(g, weight, transposed: false)
+    let packed = packedWeight(g, weight, transposed: false, variant: variant)
     let biasValues = bias ?? []
     return packed.withUnsafeBufferPointer { a in
       biasValues.withUnsafeBufferPointer { biasBuffer in
@@ -238,7 +254,7 @@ enum Convolution {
                 padded.forward(
                   g, images: images.count, x: x, packedWeight: a.start, bias: biasPointer,
                   output: y,
-                  threads: threads, workspace: ws)
+                  threads: threads, variant: variant, workspace: ws)
                 return
               }
               let ld = plan.leadingDimension(images: images.count)
@@ -252,7 +268,7 @@ enum Convolution {
                   packed: a.start, rows: cout, depth: k, b: col, offsets: offsets.start,
                   tiles: tiles,
                   tileCount: tiles.count / 4, bias: biasPointer, c: staging, ldc: ld,
-                  threads: threads)
+                  threads: threads, variant: variant)
               }
               Im2Col.deinterleave(
                 staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y)
@@ -276,9 +292,10 @@ enum Convolution {
   /// `dx = col2im(Wᵀ dy)` (or the flipped-kernel correlation), `dW = sum_n dy_n col_nᵀ`,
   /// `db = sum_{n, i, j} dy`.
   static func backward(
-    _ g: ConvolutionGeometry, input: [Float], weight: [Float], outputGradient: [Float], needs: Needs
+    _ g: ConvolutionGeometry, input: [Float], weight: [Float], outputGradient: [Float], needs: Needs,
+    variant: KernelVariant = KernelConfiguration.active
   ) -> Gradients {
-    let plan = Plan(g)
+    let plan = Plan(g, variant: variant)
     let k = g.patchSize
     let cout = g.outChannels
     let weightCount = cout * k
@@ -288,7 +305,8 @@ enum Convolution {
     let packed: [Float] = weight.withUnsafeBufferPointer { w in
       guard needs.input else { return [] }
       return plan.padded == nil
-        ? packedWeight(g, w.start, transposed: true) : PaddedConvolution.flippedWeight(g, w.start)
+        ? packedWeight(g, w.start, transposed: true, variant: variant)
+        : PaddedConvolution.flippedWeight(g, w.start, variant: variant)
     }
     var inputGradient: [Float]?
     input.withUnsafeBufferPointer { x in
@@ -368,12 +386,12 @@ enum Convolution {
             if needs.weight {
               padded.addWeightGradient(
                 g, images: images.count, x: x, dy: dy, weightGradient: partial, threads: threads,
-                workspace: ws)
+                variant: plan.variant, workspace: ws)
             }
             if let dx {
               padded.inputGradient(
                 g, images: images.count, dy: dy, packedFlipped: p.packedWeight, inputGradient: dx,
-                threads: threads,
+                threads: threads, variant: plan.variant,
                 workspace: ws)
             }
           } else {
@@ -411,7 +429,7 @@ enum Convolution {
         GEMM.sgemm(
           transposeA: false, transposeB: true, m: cout, n: k, k: columns, alpha: 1, a: dy, lda: ld,
           b: col,
-          ldb: ld, beta: 1, c: weightGradient, ldc: k, threads: threads)
+          ldb: ld, beta: 1, c: weightGradient, ldc: k, threads: threads, variant: plan.variant)
       }
       if let inputGradient {
         let dcol = ws.buffer(0, count: k * ld)
@@ -419,7 +437,8 @@ enum Convolution {
         ConvolutionKernels.multiply(
           packed: packedTransposed, rows: k, depth: cout, b: dy, offsets: offsets.start,
           tiles: tiles,
-          tileCount: tiles.count / 4, bias: nil, c: dcol, ldc: ld, threads: threads)
+          tileCount: tiles.count / 4, bias: nil, c: dcol, ldc: ld, threads: threads,
+          variant: plan.variant)
         Im2Col.col2im(g, col: dcol, ld: ld, images: images, gradient: inputGradient)
       }
     }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Side-by-side figures of swift-grawa against numpy/OpenBLAS and PyTorch CPU on this machine, in
+# one run: SGEMM 1024^3 on 1 and 2 threads, and ResNet-20 / VGG-16 training steps (batch 128,
+# 3x32x32, 2 threads). Prints the CPU (lscpu), the load, medians and ratios.
+#
+#   Benchmarks/compare_pytorch.sh                 # everything, one round
+#   ROUNDS=3 STEPS=7 Benchmarks/compare_pytorch.sh # alternate the tools 3 times, median of rounds
+#   MODELS=resnet20 Benchmarks/compare_pytorch.sh
+#   GRAWA_KERNELS=avx2 Benchmarks/compare_pytorch.sh  # force a kernel variant (see README.md)
+#
+# Builds grawa-train in release with the README's flags (-Xswiftc -target-cpu -Xswiftc native)
+# into $GRAWA_BENCH_SCRATCH (default .build-bench), and creates a virtual environment with
+# `pip install $TORCH_SPEC numpy` in $GRAWA_BENCH_VENV (default .build-bench/venv) unless one with
+# torch and numpy exists. TORCH_SPEC defaults to `torch` (PyPI's newest, a CUDA build of several
+# GB that runs on the CPU as well); name a CPU wheel to save the download, e.g.
+# TORCH_SPEC=/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl.
+# numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so OpenBLAS picks its kernel for
+# this CPU. Each round runs every tool once in turn, so slow phases of a shared machine hit all
+# of them; the report gives the median over rounds of each tool's median.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scratch=${GRAWA_BENCH_SCRATCH:-.build-bench}
+venv=${GRAWA_BENCH_VENV:-$scratch/venv}
+rounds=${ROUNDS:-1}
+steps=${STEPS:-5}
+repetitions=${REPETITIONS:-9}
+models=${MODELS:-resnet20,vgg16}
+
+echo "building grawa-train (release, -target-cpu native) in $scratch ..." >&2
+swift build -c release --scratch-path "$scratch" -Xswiftc -target-cpu -Xswiftc native \
+  --product grawa-train >&2
+binary="$scratch/release/grawa-train"
+
+if ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
+  echo "creating $venv with torch and numpy ..." >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "${TORCH_SPEC:-torch}" numpy >&2
+fi
+python="$venv/bin/python"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+lscpu > "$out/lscpu.txt"
+uptime > "$out/load-before.txt"
+for round in $(seq 1 "$rounds"); do
+  echo "round $round of $rounds ..." >&2
+  "$binary" bench --sizes 1024 --threads 2 --repetitions "$repetitions" --skip-conv --json \
+    > "$out/grawa-gemm-$round.json"
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" Benchmarks/numpy_matmul.py --json \
+    --sizes 1024 --threads 1,2 --repeats "$repetitions" > "$out/numpy-$round.json"
+  for model in ${models//,/ }; do
+    "$binary" bench --skip-gemm --skip-conv --model "$model" --threads 2 --steps "$steps" --json \
+      > "$out/grawa-$model-$round.json"
+  done
+  "$python" Benchmarks/pytorch_train_step.py --models "$models" --threads 2 --steps "$steps" \
+    > "$out/torch-$round.json"
+done
+uptime > "$out/load-after.txt"
+"$python" Benchmarks/compare_report.py "$out"

@@ -1,0 +1,138 @@
+import XCTest
+import _TestSupport
+
+@testable import GrawaTensor
+
+/// Every kernel variant's convolution tiles (product tiles, dot-product tiles, weight packing and
+/// the weight-gradient SGEMM), forced on this machine with
+/// ``KernelConfiguration/withVariant(_:_:)``:
+/// the output and all three gradients match a textbook reference in `Double`, and all variants
+/// give the same bits.
+final class ConvolutionTilesTests: XCTestCase {
+  /// `[batch, cin, height, width]`, `[cout, cin, k, k]`, stride, padding.
+  private struct Layer: CustomStringConvertible {
+    var batch, cin, cout, height, width, kernel, stride, padding: Int
+    var description: String {
+      "x[\(batch),\(cin),\(height),\(width)] w[\(cout),\(cin),\(kernel),\(kernel)] "
+        + "s\(stride) p\(padding)"
+    }
+    var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+  }
+
+  /// Channel counts that are not multiples of 6 or 8 (partial weight panels for every variant),
+  /// on both convolution paths: padded planes (stride 1, widths 16 and 32, an odd number of
+  /// 16-pixel runs per image) and the explicit patch matrix (8x8, 7x7, stride 2).
+  private let layers = [
+    Layer(batch: 3, cin: 5, cout: 13, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),
+    Layer(batch: 2, cin: 10, cout: 9, height: 5, width: 32, kernel: 3, stride: 1, padding: 1),
+    Layer(batch: 2, cin: 7, cout: 11, height: 3, width: 16, kernel: 1, stride: 1, padding: 0),
+    Layer(batch: 4, cin: 9, cout: 14, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
+    Layer(batch: 3, cin: 6, cout: 7, height: 7, width: 7, kernel: 3, stride: 1, padding: 1),
+    Layer(batch: 2, cin: 3, cout: 17, height: 15, width: 15, kernel: 3, stride: 2, padding: 1),
+    // A patch matrix too tall for 16 images within the L2 budget: groups of 16 anyway (256
+    // columns for the weight-gradient SGEMM), the last group partial.
+    Layer(batch: 20, cin: 130, cout: 5, height: 4, width: 4, kernel: 3, stride: 1, padding: 1),
+  ]
+
+  /// Output, input gradient, weight gradient and bias gradient, computed with the seven loops
+  /// in `Double`: `dx[n,c,ih,iw] += w[o,c,u,v] dy[n,o,i,j]`, `dw[o,c,u,v] += x[n,c,ih,iw]
+  /// dy[n,o,i,j]`, `db[o] += dy[n,o,i,j]` over every window position inside the image.
+  private func reference(_ l: Layer, x: [Float], w: [Float], b: [Float], dy: [Float]) -> [[Float]] {
+    let (oh, ow) = (l.outHeight, l.outWidth)
+    var y = [Double](repeating: 0, count: l.batch * l.cout * oh * ow)
+    var dx = [Double](repeating: 0, count: x.count)
+    var dw = [Double](repeating: 0, count: w.count)
+    var db = [Double](repeating: 0, count: b.count)
+    for n in 0..<l.batch {
+      for o in 0..<l.cout {
+        for i in 0..<oh {
+          for j in 0..<ow {
+            let outIndex = ((n * l.cout + o) * oh + i) * ow + j
+            let g = Double(dy[outIndex])
+            var sum = Double(b[o])
+            db[o] += g
+            for c in 0..<l.cin {
+              for u in 0..<l.kernel {
+                for v in 0..<l.kernel {
+                  let ih = i * l.stride - l.padding + u
+                  let iw = j * l.stride - l.padding + v
+                  guard ih >= 0, ih < l.height, iw >= 0, iw < l.width else { continue }
+                  let xIndex = ((n * l.cin + c) * l.height + ih) * l.width + iw
+                  let wIndex = ((o * l.cin + c) * l.kernel + u) * l.kernel + v
+                  sum += Double(x[xIndex]) * Double(w[wIndex])
+                  dx[xIndex] += Double(w[wIndex]) * g
+                  dw[wIndex] += Double(x[xIndex]) * g
+                }
+              }
+            }
+            y[outIndex] = sum
+          }
+        }
+      }
+    }
+    return [y, dx, dw, db].map { $0.map { Float($0) } }
+  }
+
+  /// Output and the three gradients of one training step of `l` under `variant`.
+  private func step(
+    _ l: Layer, _ inputs: [Tensor], dy: Tensor, variant: KernelVariant, threads: Int
+  ) throws -> [[Float]] {
+    try KernelConfiguration.withVariant(variant) {
+      try ComputeThreads.withLimit(threads) {
+        let leaves = inputs.map { $0.requiringGradient() }
+        let y = try leaves[0].conv2d(
+          weight: leaves[1], bias: leaves[2], stride: l.stride, padding: l.padding)
+        try y.backward(seed: dy)
+        return [y.scalars] + leaves.map { $0.gradient?.scalars ?? [] }
+      }
+    }
+  }
+
+  func testEveryVariant_forwardAndGradients_matchReference_andEachOther() throws {
+    var random = TestRandom(seed: 41)
+    let parts = ["output", "input gradient", "weight gradient", "bias gradient"]
+    for l in layers {
+      let x = random.tensor([l.batch, l.cin, l.height, l.width])
+      let w = random.tensor([l.cout, l.cin, l.kernel, l.kernel], -0.5, 0.5)
+      let b = random.tensor([l.cout])
+      let dy = random.tensor([l.batch, l.cout, l.outHeight, l.outWidth])
+      let want = reference(l, x: x.scalars, w: w.scalars, b: b.scalars, dy: dy.scalars)
+      var first: [[Float]]?
+      for variant in KernelVariant.allCases {
+        for threads in [1, 2] {
+          let got = try step(l, [x, w, b], dy: dy, variant: variant, threads: threads)
+          for part in parts.indices {
+            assertClose(
+              got[part], want[part], rtol: 1e-4, atol: 1e-4,
+              "\(l) \(variant) threads=\(threads): \(parts[part])")
+          }
+          if let first {
+            for part in parts.indices {
+              XCTAssertEqual(
+                zip(first[part], got[part]).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+                "\(l) \(variant) threads=\(threads): \(parts[part]) differs from avx512")
+            }
+          } else {
+            first = got
+          }
+        }
+      }
+    }
+  }
+
+  func testExplicitPlan_givesTheWeightGradientProductAtLeast256Columns() {
+    // 512 channels at 4x4 (VGG-16's last stages): 3 images would fit the L2 budget, 16 are used.
+    let g = ConvolutionGeometry(
+      batch: 128, inChannels: 512, height: 4, width: 4, outChannels: 512, kernelHeight: 3,
+      kernelWidth: 3, stride: 1, padding: 1)
+    let plan = Convolution.Plan(g, variant: .avx512)
+    XCTAssertNil(plan.padded)
+    XCTAssertEqual(plan.imagesPerGroup * g.outPlane, 224, "14 images: the larger budget's limit")
+    // Small patch matrices keep the 1024-column target.
+    let small = ConvolutionGeometry(
+      batch: 128, inChannels: 16, height: 8, width: 8, outChannels: 16, kernelHeight: 3,
+      kernelWidth: 3, stride: 1, padding: 1)
+    XCTAssertEqual(Convolution.Plan(small, variant: .avx2).imagesPerGroup, 16)
+  }
+}

@@ -1,0 +1,71 @@
+import XCTest
+
+@testable import GrawaTensor
+
+/// Every kernel variant's SGEMM tiles, forced on this machine: each matches the reference on
+/// shapes whose m, n and k are not multiples of its tile (edge tiles, K blocks), and all variants
+/// give the same bits (each element is summed in the same order whatever the tile).
+extension GEMMTests {
+  /// Rows and columns around `tile` (one tile, one tile and a bit, several tiles and a bit).
+  func sizes(around tile: Int) -> [Int] {
+    Set([1, tile - 1, tile, tile + 1, 2 * tile + 3, 5 * tile - 2]).filter { $0 > 0 }.sorted()
+  }
+
+  func testEveryVariant_edgeTiles_matchReference() {
+    for variant in KernelVariant.allCases {
+      let tile = variant.shapes.gemm
+      for m in sizes(around: tile[0]) {
+        for n in sizes(around: tile[1]) {
+          for (ta, tb) in transposes {
+            let p = Problem(
+              m: m, n: n, k: 37, transposeA: ta, transposeB: tb, alpha: 1.25, beta: 0.5,
+              pad: (1, 2, 3))
+            assertMatchesReference(p, threads: 1, variant: variant)
+          }
+        }
+      }
+    }
+  }
+
+  func testEveryVariant_kBlocksAndThreads_matchReference() {
+    // k = 513 is three K blocks; 2 threads split C by rows or by columns.
+    let shapes = [(61, 83, 513, 1), (130, 70, 257, 2), (9, 1100, 300, 2), (301, 13, 90, 2)]
+    for variant in KernelVariant.allCases {
+      for (m, n, k, threads) in shapes {
+        for (ta, tb) in transposes {
+          let p = Problem(m: m, n: n, k: k, transposeA: ta, transposeB: tb, beta: 1, seed: 5)
+          assertMatchesReference(p, threads: threads, variant: variant)
+        }
+      }
+    }
+  }
+
+  func testAllVariants_giveBitIdenticalProducts() {
+    let shapes = [(7, 13, 5), (45, 67, 300), (130, 129, 513), (16, 300, 144)]
+    for (m, n, k) in shapes {
+      for (ta, tb) in transposes {
+        let p = Problem(
+          m: m, n: n, k: k, transposeA: ta, transposeB: tb, alpha: 0.75, beta: -0.5, seed: 9)
+        let first = p.fast(threads: 1, variant: .avx512)
+        for variant in KernelVariant.allCases.dropFirst() {
+          for threads in [1, 2] {
+            XCTAssertEqual(
+              GEMMTests.bitDifferences(first, p.fast(threads: threads, variant: variant)), 0,
+              "\(describe(p)): \(variant) threads=\(threads) differs from avx512")
+          }
+        }
+      }
+    }
+  }
+
+  func testPublicEntryPoint_underEveryForcedVariant_matchesReference() {
+    // Through `GEMM.sgemm` (no variant argument) inside `withVariant`.
+    let p = Problem(m: 37, n: 29, k: 41, transposeB: true, alpha: 2, beta: 0.5, seed: 3)
+    for variant in KernelVariant.allCases {
+      KernelConfiguration.withVariant(variant) {
+        XCTAssertEqual(KernelConfiguration.active, variant)
+        assertMatchesReference(p, threads: 2)
+      }
+    }
+  }
+}
