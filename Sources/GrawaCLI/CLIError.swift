@@ -7,6 +7,18 @@ public enum CLIError: Error, CustomStringConvertible, Equatable {
   /// The user interrupted the run; it stopped cleanly after writing a checkpoint (exit code 130,
   /// the shell's code for SIGINT).
   case interrupted
+  /// A scheduler asked the run to stop (SIGTERM, SIGHUP or SIGUSR1: pre-emption); it stopped
+  /// cleanly after writing a checkpoint. Exit code 75 (`EX_TEMPFAIL`: try again), distinct from
+  /// every failure, so a job script can requeue on it and resume with `--resume`.
+  case preempted(signal: Int32)
+
+  /// Whether this is a clean stop asked for by a signal (nothing to report as an error).
+  public var isInterruption: Bool {
+    switch self {
+    case .interrupted, .preempted: true
+    default: false
+    }
+  }
 
   /// The process exit code for this error.
   public var exitCode: Int32 {
@@ -14,6 +26,7 @@ public enum CLIError: Error, CustomStringConvertible, Equatable {
     case .usage: 2
     case .failure: 1
     case .interrupted: 130
+    case .preempted: 75
     }
   }
 
@@ -23,6 +36,7 @@ public enum CLIError: Error, CustomStringConvertible, Equatable {
     case .usage(let message): message
     case .failure(let message): message
     case .interrupted: "interrupted"
+    case .preempted(let signal): "stopped by signal \(signal)"
     }
   }
 }

@@ -98,8 +98,8 @@ public enum GrawaCLI {
     do {
       try command.run(commandArguments)
       return 0
-    } catch CLIError.interrupted {
-      return CLIError.interrupted.exitCode
+    } catch let error as CLIError where error.isInterruption {
+      return error.exitCode
     } catch let error as CLIError {
       let hint = error.exitCode == 2 ? "\nRun 'grawa-train \(command.name) --help' for usage." : ""
       printError("error: \(error.description)\(hint)")
@@ -126,7 +126,13 @@ public enum GrawaCLI {
   /// Runs `arguments` and exits the process with the resulting code.
   public static func main(_ arguments: [String]) -> Never {
     tuneAllocator()
-    exit(run(arguments))
+    StandardStreams.ignoreOutputSignals()
+    var code = run(arguments)
+    if let failure = StandardStreams.standardOutputFailure {
+      printError("error: standard output could not be written (\(failure)); output stopped there")
+      if code == 0 { code = 1 }
+    }
+    exit(code)
   }
 }
 
@@ -154,10 +160,10 @@ func tuneAllocator() {
 /// Writes `text` and a newline to standard output at once (unbuffered, so progress and results
 /// reach a pipe or a log file as they happen, unlike `print` into a redirected stdout).
 func say(_ text: String) {
-  FileHandle.standardOutput.write(Data((text + "\n").utf8))
+  StandardStreams.writeOutput(text + "\n")
 }
 
 /// Writes `message` and a newline to standard error.
 func printError(_ message: String) {
-  FileHandle.standardError.write(Data((message + "\n").utf8))
+  StandardStreams.writeError(message + "\n")
 }

@@ -124,6 +124,11 @@ enum TrainCommand: Command {
     var resumeState: RunState?
     let output: URL
     let checkpointURL: URL
+    for option in [TrainOptions.resume, TrainOptions.output] {
+      if let path = try parsed[option], path.isEmpty {
+        throw CLIError.usage("'--\(option.name)' is empty: give a directory (an unset shell variable?)")
+      }
+    }
     if let resume = try parsed[TrainOptions.resume] {
       try refuseNewRunOptions(parsed)
       output = URL(fileURLWithPath: resume)
@@ -218,7 +223,7 @@ enum TrainCommand: Command {
     say(summaryLines(summary))
     if summary.stopReason == StopReason.interrupted.rawValue {
       say("interrupted: checkpoint written; continue with: grawa-train train --resume \(output.path)")
-      throw CLIError.interrupted
+      throw interrupts.signal == SIGINT ? CLIError.interrupted : CLIError.preempted(signal: interrupts.signal)
     }
   }
 
@@ -301,38 +306,68 @@ enum TrainCommand: Command {
   }
 }
 
-/// Turns the first Ctrl-C (SIGINT) into a clean stop with a checkpoint; a second one exits at once.
+/// Turns the first Ctrl-C (SIGINT), or a scheduler's SIGTERM, SIGHUP or SIGUSR1 (pre-emption),
+/// into a clean stop at the next step boundary with a checkpoint; a second one exits at once.
 final class InterruptHandler {
-  private let source: DispatchSourceSignal
+  /// The signals handled.
+  static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
+  private var sources: [DispatchSourceSignal] = []
+  private let received = Received()
 
   init(control: RunControl) {
-    signal(SIGINT, SIG_IGN)
-    source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    let count = Counter()
-    source.setEventHandler {
-      if count.increment() > 1 {
-        printError("second interrupt: exiting without a checkpoint")
-        exit(130)
+    for number in InterruptHandler.signals {
+      Foundation.signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      let received = self.received
+      source.setEventHandler {
+        if received.record(number) > 1 {
+          printError("second signal (\(InterruptHandler.name(of: number))): exiting without a checkpoint")
+          exit(128 + number)
+        }
+        let again = number == SIGINT ? "Ctrl-C" : "the same signal"
+        printError(
+          "\n\(InterruptHandler.name(of: number)): stopping after the current step and writing a checkpoint "
+            + "(\(again) again to quit now)")
+        control.interrupt()
       }
-      printError("\ninterrupt: stopping after the current step and writing a checkpoint (Ctrl-C again to quit now)")
-      control.interrupt()
+      source.resume()
+      sources.append(source)
     }
-    source.resume()
   }
+
+  /// The first signal received (SIGINT when none was).
+  var signal: Int32 { received.first ?? SIGINT }
 
   func cancel() {
-    source.cancel()
-    signal(SIGINT, SIG_DFL)
+    for source in sources { source.cancel() }
+    for number in InterruptHandler.signals { Foundation.signal(number, SIG_DFL) }
   }
 
-  private final class Counter: @unchecked Sendable {
+  static func name(of number: Int32) -> String {
+    switch number {
+    case SIGINT: "interrupt"
+    case SIGTERM: "SIGTERM"
+    case SIGHUP: "SIGHUP"
+    case SIGUSR1: "SIGUSR1"
+    default: "signal \(number)"
+    }
+  }
+
+  private final class Received: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int {
+    private var count = 0
+    private var firstSignal: Int32?
+    var first: Int32? {
       lock.lock()
       defer { lock.unlock() }
-      value += 1
-      return value
+      return firstSignal
+    }
+    func record(_ number: Int32) -> Int {
+      lock.lock()
+      defer { lock.unlock() }
+      count += 1
+      if firstSignal == nil { firstSignal = number }
+      return count
     }
   }
 }
@@ -359,7 +394,7 @@ final class ProgressLine {
       clock(report.trainingSeconds))
     if let left = report.secondsLeft, left.isFinite { text += "  ~\(clock(left)) left" }
     if isTerminal {
-      FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
+      StandardStreams.writeOutput("\r\u{1B}[K" + text)
       drewLine = true
     } else {
       say(text)
@@ -373,7 +408,7 @@ final class ProgressLine {
     guard now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.2 : 30) else { return }
     lastPrint = now
     if isTerminal {
-      FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
+      StandardStreams.writeOutput("\r\u{1B}[K" + text)
       drewLine = true
     } else {
       say(text)
@@ -382,7 +417,7 @@ final class ProgressLine {
 
   func finish() {
     if drewLine {
-      FileHandle.standardOutput.write(Data("\n".utf8))
+      StandardStreams.writeOutput("\n")
       drewLine = false
     }
   }
