@@ -76,6 +76,17 @@ let package = Package(
     .executableTarget(
       name: "custom-strategy", dependencies: ["GrawaDistributed", "GrawaExperiments", "GrawaTensor"],
       path: "Examples/custom-strategy"),
+    // Fuzz targets (Fuzz/README.md): in an ordinary build, programs that replay the files they
+    // are given through the harness; Fuzz/run.sh builds them as libFuzzer binaries
+    // (-sanitize=fuzzer,address -DGRAWA_FUZZ). fuzz-seeds writes their seed corpora.
+    .target(name: "_FuzzSupport", path: "Fuzz/_FuzzSupport"),
+    .executableTarget(name: "fuzz-idx", dependencies: ["GrawaData", "_FuzzSupport"], path: "Fuzz/fuzz-idx"),
+    .executableTarget(name: "fuzz-gzip", dependencies: ["GrawaData", "_FuzzSupport"], path: "Fuzz/fuzz-gzip"),
+    .executableTarget(name: "fuzz-cifar", dependencies: ["GrawaData", "_FuzzSupport"], path: "Fuzz/fuzz-cifar"),
+    .executableTarget(
+      name: "fuzz-checkpoint", dependencies: ["GrawaDistributed", "CZlib", "_FuzzSupport"],
+      path: "Fuzz/fuzz-checkpoint"),
+    .executableTarget(name: "fuzz-seeds", dependencies: ["GrawaDistributed", "GrawaOptim"], path: "Fuzz/fuzz-seeds"),
     // Helpers shared by the test targets: tolerance asserts, finite-difference gradient checks.
     .target(
       name: "_TestSupport", dependencies: ["GrawaTensor", "GrawaNN", "GrawaData", "CZlib"], path: "Sources/_TestSupport"),

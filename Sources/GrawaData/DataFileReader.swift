@@ -19,18 +19,22 @@ import CZlib
 /// missing file, a directory, a corrupt stream (with zlib's reason), or a stream that ends before
 /// its end marker (a truncated download).
 ///
-/// One reader belongs to one thread; it is not `Sendable`.
-final class DataFileReader {
+/// One reader belongs to one thread; it is not `Sendable`. It is `package`, not internal, so the
+/// fuzz target `Fuzz/fuzz-gzip` can drive it directly.
+package final class DataFileReader {
   /// The file being read, as given.
-  let path: String
+  package let path: String
   /// Whether the file is gzip-compressed (detected from its first two bytes).
-  let isCompressed: Bool
+  package let isCompressed: Bool
   /// The file's size on disk in bytes (compressed size for gzip files).
-  let fileSize: Int
+  package let fileSize: Int
 
   /// Deflate cannot expand data by more than 1032:1 (RFC 1951's longest match from one
   /// 258-byte-per-2-bit code); bounds what a compressed file can hold before allocating.
-  static let maximumInflationRatio = 1032
+  package static let maximumInflationRatio = 1032
+
+  /// The input buffer's size when none is given: 256 KiB.
+  package static let defaultBufferSize = 1 << 18
 
   private let descriptor: Int32
   private let input: UnsafeMutableRawBufferPointer
@@ -43,12 +47,17 @@ final class DataFileReader {
   /// True once the (last) gzip member has ended, or a plain file is exhausted.
   private var contentEnded = false
   /// Decompressed (or plain) bytes handed out so far.
-  private(set) var bytesRead = 0
+  package private(set) var bytesRead = 0
 
   /// Opens `path` and sniffs its first bytes.
+  /// - Parameters:
+  ///   - path: the file.
+  ///   - bufferSize: the input buffer's size in bytes, at least 2 (the gzip magic must fit);
+  ///     smaller values are raised to 2. Only the fuzz target changes it, to move buffer refills
+  ///     to every possible offset of a small file.
   /// - Throws: ``DataError`` when the file is missing, unreadable or a directory, or zlib cannot
   ///   start.
-  init(path: String) throws {
+  package init(path: String, bufferSize: Int = DataFileReader.defaultBufferSize) throws {
     self.path = path
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
@@ -70,7 +79,7 @@ final class DataFileReader {
     }
     descriptor = fd
     fileSize = Int(info.st_size)
-    input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+    input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(2, bufferSize), alignment: 16)
     // Sniff: the first refill reads up to a buffer's worth; look at its first two bytes.
     var compressed = false
     var openedStream: UnsafeMutablePointer<z_stream>?
@@ -102,7 +111,7 @@ final class DataFileReader {
   /// The most content bytes this file can hold: its size if plain, the deflate bound if gzip.
   /// Lets readers reject a header that claims more data than the file could contain before
   /// allocating anything.
-  var maximumContentSize: Int {
+  package var maximumContentSize: Int {
     guard isCompressed else { return fileSize }
     let (bound, overflow) = fileSize.multipliedReportingOverflow(
       by: DataFileReader.maximumInflationRatio)
@@ -112,7 +121,7 @@ final class DataFileReader {
   /// Fills `destination` from the file; returns fewer bytes than its count only at the end of
   /// the content.
   /// - Throws: ``DataError`` on a read error, corrupt gzip data or a truncated gzip stream.
-  func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+  package func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
     var produced = 0
     while produced < destination.count && !contentEnded {
       if isCompressed {
@@ -129,7 +138,7 @@ final class DataFileReader {
 
   /// Reads up to `count` bytes (fewer only at the end of the content).
   /// - Throws: as ``read(into:)``.
-  func readBytes(_ count: Int) throws -> [UInt8] {
+  package func readBytes(_ count: Int) throws -> [UInt8] {
     var filled = 0
     var failure: Error?
     let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -147,7 +156,7 @@ final class DataFileReader {
 
   /// Reads everything that is left.
   /// - Throws: as ``read(into:)``.
-  func readToEnd() throws -> [UInt8] {
+  package func readToEnd() throws -> [UInt8] {
     var result: [UInt8] = []
     if !isCompressed {
       result.reserveCapacity(max(0, fileSize - bytesRead))
@@ -162,7 +171,7 @@ final class DataFileReader {
 
   /// Whether any content remains (reads ahead one byte when needed; used to detect extra data).
   /// - Throws: as ``read(into:)``.
-  func hasMoreContent() throws -> Bool {
+  package func hasMoreContent() throws -> Bool {
     var probe: UInt8 = 0
     let count = try withUnsafeMutableBytes(of: &probe) { try read(into: $0) }
     return count > 0

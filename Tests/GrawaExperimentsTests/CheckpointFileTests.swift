@@ -333,6 +333,51 @@ final class CheckpointFileTests: XCTestCase {
         + "bytes, but it has \(bytes.count)")
   }
 
+  /// Issue 16, bug 7: `"evaluations": -1` with the CRC recomputed used to read back, and the
+  /// resume then trapped in `RunLog.init(keepingRows: -1)`. Every counter is now range-checked
+  /// by the reader and the first bad one named by its JSON path.
+  func testRead_implausibleHeaderCountersAreRejected() throws {
+    let bytes = try validFile()
+    let limit = "0...1099511627776"
+    // (pattern, replacement, message); makeState() gives each edited value a unique spelling.
+    let cases: [(String, String, String)] = [
+      (#"("evaluations" : )4"#, "$1-1", "'evaluations' is -1, expected \(limit)"),
+      (#"("boundary" : )100"#, "$1-3", "'boundary' is -3, expected \(limit)"),
+      (
+        #"("centerSyncs" : )12"#, "$11099511627777",
+        "'centerSyncs' is 1099511627777, expected \(limit)"
+      ),
+      (#"("worker" : )1"#, "$1-1", "'workers.1.worker' is -1, expected \(limit)"),
+      (#"("epoch" : )3"#, "$1-1", "'workers.0.epoch' is -1, expected \(limit)"),
+      (#"("batchInEpoch" : )11"#, "$1-2", "'workers.0.batchInEpoch' is -2, expected \(limit)"),
+      (#"("steps" : )399"#, "$1-3", "'workers.1.steps' is -3, expected \(limit)"),
+      (
+        #"("syncs" : )12"#, "$1-9223372036854775808",
+        "'workers.0.syncs' is -9223372036854775808, expected \(limit)"
+      ),
+      (#"("windowCount" : )96"#, "$1-96", "'workers.0.windowCount' is -96, expected \(limit)"),
+      (
+        #"("optimizerStepCount" : )17"#, "$19223372036854775807",
+        "'workers.0.optimizerStepCount' is 9223372036854775807, expected \(limit)"
+      ),
+      (
+        #"("windowWrong" : )5"#, "$197",
+        "'workers.0.windowWrong' is 97, more than the 96 samples of 'workers.0.windowCount'"
+      ),
+    ]
+    for (pattern, replacement, message) in cases {
+      assertRejects(
+        try editingHeader(bytes) { try replacing(pattern, in: $0, with: replacement) },
+        message: "implausible header: " + message)
+    }
+    // The bound itself is allowed.
+    let largest = try editingHeader(bytes) {
+      try replacing(#"("evaluations" : )4"#, in: $0, with: "$11099511627776")
+    }
+    let url = damagedFile(largest)
+    XCTAssertEqual(try CheckpointFile.read(from: url).evaluations, 1 << 40)
+  }
+
   func testRead_sectionTableInconsistentWithTheHeader() throws {
     let bytes = try validFile()
     let mismatch = "section table does not match the header: "

@@ -151,7 +151,8 @@ public enum CheckpointFile {
   /// The checks run in this order, and the first that fails is reported: the file exists and
   /// is readable; it is at least as long as the fixed fields; the magic; the format version;
   /// the header and every section fit in the file (truncation); the CRC-32 (corruption); the
-  /// header JSON decodes; the section table matches the header and fills the file exactly.
+  /// header JSON decodes; every counter in it is plausible (``checkCounters(of:path:)``); the
+  /// section table matches the header and fills the file exactly.
   /// Every length read from the file is checked against the file's size, without overflow,
   /// before anything is allocated for it.
   /// - Parameter url: the checkpoint file.
@@ -177,8 +178,14 @@ public enum CheckpointFile {
     return try data.withUnsafeBytes { try parse($0, path: path) }
   }
 
-  /// Checks and decodes the bytes of a checkpoint file; see ``read(from:)``.
-  static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> RunState {
+  /// Checks and decodes the bytes of a checkpoint file; see ``read(from:)``. The bytes-level
+  /// entry point, `package` so the fuzz target `Fuzz/fuzz-checkpoint` can call it without a file.
+  /// - Parameters:
+  ///   - bytes: the whole file, CRC-32 included.
+  ///   - path: the name errors give the file.
+  /// - Returns: the saved state, bit for bit.
+  /// - Throws: ``CheckpointError`` naming `path` and the first problem found.
+  package static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> RunState {
     func failure(_ message: String) -> CheckpointError {
       CheckpointError(path: path, message: message)
     }
@@ -233,6 +240,7 @@ public enum CheckpointFile {
     } catch {
       throw failure("malformed header JSON: \(describe(error))")
     }
+    try checkCounters(of: header, path: path)
     for entry in header.sections where ElementType(rawValue: entry.type) == nil {
       throw failure(
         "section table does not match the header: section '\(entry.name)' has unknown element "
@@ -256,6 +264,47 @@ public enum CheckpointFile {
           + "the CRC-32 starts at byte \(checksumOffset)")
     }
     return state
+  }
+
+  /// The largest value a header counter may hold: 2^40 (about 1.1 x 10^12), far more steps,
+  /// syncs, evaluations or samples than any run reaches, and small enough that the engine's and
+  /// the run files' arithmetic on a counter (adding a row, multiplying by a batch size) cannot
+  /// overflow.
+  static let maximumCounter = 1 << 40
+
+  /// Checks that every counter of `header` is in `0...maximumCounter`, and that no worker has
+  /// more misclassified samples than samples, so a hostile header (with its CRC recomputed)
+  /// cannot make whoever resumes from it trap on a negative or overflowing count.
+  /// - Throws: ``CheckpointError`` naming the first implausible field, as the JSON path
+  ///   (`workers.1.steps`), and its value.
+  static func checkCounters(of header: Header, path: String) throws {
+    func check(_ value: Int, _ field: String) throws {
+      guard value >= 0, value <= maximumCounter else {
+        throw CheckpointError(
+          path: path,
+          message: "implausible header: '\(field)' is \(value), expected 0...\(maximumCounter)")
+      }
+    }
+    try check(header.boundary, "boundary")
+    try check(header.centerSyncs, "centerSyncs")
+    try check(header.evaluations, "evaluations")
+    for (index, worker) in header.workers.enumerated() {
+      let prefix = "workers.\(index)."
+      try check(worker.worker, prefix + "worker")
+      try check(worker.epoch, prefix + "epoch")
+      try check(worker.batchInEpoch, prefix + "batchInEpoch")
+      try check(worker.steps, prefix + "steps")
+      try check(worker.syncs, prefix + "syncs")
+      try check(worker.windowWrong, prefix + "windowWrong")
+      try check(worker.windowCount, prefix + "windowCount")
+      try check(worker.optimizerStepCount, prefix + "optimizerStepCount")
+      guard worker.windowWrong <= worker.windowCount else {
+        throw CheckpointError(
+          path: path,
+          message: "implausible header: '\(prefix)windowWrong' is \(worker.windowWrong), more "
+            + "than the \(worker.windowCount) samples of '\(prefix)windowCount'")
+      }
+    }
   }
 
   /// Where each section of `table` lies, sections back to back from `start`; every count is
