@@ -174,6 +174,19 @@ enum TrainCommand: Command {
     } catch {
       throw CLIError.failure("\(error)")
     }
+    // One writer per run directory, held until the process ends; taken before anything is
+    // written, and a new run checks again under the lock that the directory holds no run.
+    let lock: RunDirectoryLock
+    do {
+      lock = try RunDirectoryLock(directory: output)
+    } catch {
+      throw CLIError.failure("\(error)")
+    }
+    defer { withExtendedLifetime(lock) {} }
+    if resumeState == nil, FileManager.default.fileExists(atPath: checkpointURL.path) {
+      throw CLIError.usage(
+        "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
+    }
     let log: RunLog
     let events: TensorBoardLog
     do {

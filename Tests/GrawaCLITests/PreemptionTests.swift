@@ -93,3 +93,49 @@ final class PreemptionTests: XCTestCase {
     }
   }
 }
+
+/// One writer per run directory, end to end (issue 16, bug 1): a second `--resume` of a running
+/// run is refused before it writes anything, naming the first one's pid.
+final class RunDirectoryLockCommandTests: XCTestCase {
+  func testSecondResumeOfARunningRun_isRefusedNamingThePid() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("run")
+    let arguments = [
+      "train", "--model", "tiny-cnn", "--dataset", "synthetic", "--train-limit", "512", "--test-limit", "64",
+      "--batch-size", "16", "--workers", "2", "--steps", "2", "--threads", "2", "--quiet", "--output", output.path,
+    ]
+    let first = try CommandLineTests.run(arguments)
+    XCTAssertEqual(first.status, 0, first.standardError)
+    let metricsBefore = try Data(contentsOf: output.appendingPathComponent("metrics.csv"))
+
+    let running = Process()
+    running.executableURL = CommandLineTests.productsDirectory.appendingPathComponent("grawa-train")
+    running.arguments = ["train", "--resume", output.path, "--steps", "1000000", "--quiet"]
+    running.standardOutput = FileHandle.nullDevice
+    running.standardError = FileHandle.nullDevice
+    try running.run()
+    defer {
+      if running.isRunning { kill(running.processIdentifier, SIGKILL) }
+    }
+    // The lock file names the running process once it holds the lock.
+    let lockFile = output.appendingPathComponent(".grawa-lock")
+    let deadline = Date().addingTimeInterval(60)
+    while (try? String(contentsOf: lockFile, encoding: .utf8))?.hasPrefix("\(running.processIdentifier)") != true,
+      Date() < deadline
+    {
+      usleep(20_000)
+    }
+    let second = try CommandLineTests.run(["train", "--resume", output.path, "--steps", "100", "--quiet"])
+    XCTAssertEqual(second.status, 1, second.standardError)
+    XCTAssertTrue(
+      second.standardError.contains("in use by another process (pid \(running.processIdentifier))"),
+      second.standardError)
+    XCTAssertEqual(
+      try Data(contentsOf: output.appendingPathComponent("metrics.csv")).prefix(metricsBefore.count), metricsBefore,
+      "the refused run wrote nothing")
+    kill(running.processIdentifier, SIGTERM)
+    running.waitUntilExit()
+    XCTAssertEqual(running.terminationStatus, 75)
+  }
+}
