@@ -60,7 +60,8 @@ struct ComparisonEntry {
   }
 
   /// The names of the configuration fields in which `found` and `expected` differ, ignoring the
-  /// thread count and checkpoint cadence (they do not change what is trained).
+  /// thread count and checkpoint cadence (they do not change what is trained) and what a run
+  /// records when it starts (its id, its training set's fingerprint).
   static func settingsDifferences(_ found: TrainingConfiguration, _ expected: TrainingConfiguration) -> [String] {
     var found = found
     var expected = expected
@@ -68,6 +69,11 @@ struct ComparisonEntry {
     expected.threads = 0
     found.checkpointMinutes = nil
     expected.checkpointMinutes = nil
+    // A run's id and its training set's fingerprint are recorded when it starts, not asked for.
+    found.runID = nil
+    expected.runID = nil
+    found.trainingSet = nil
+    expected.trainingSet = nil
     guard found != expected else { return [] }
     let encoder = RunJSON.encoder(pretty: false)
     guard let left = try? encoder.encode(found), let right = try? encoder.encode(expected),

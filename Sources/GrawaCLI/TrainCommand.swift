@@ -65,7 +65,7 @@ enum TrainCommand: Command {
     config.seed = try parsed[TrainOptions.seed]
     config.trainLimit = try parsed[TrainOptions.trainLimit]
     config.testLimit = try parsed[TrainOptions.testLimit]
-    try applyResumable(parsed, to: &config)
+    try applyResumable(parsed, to: &config, newRun: true)
     guard config.epochs != nil || config.minutes != nil || config.steps != nil else {
       throw CLIError.usage("give a budget: --epochs E, --steps N, --minutes M, or a combination")
     }
@@ -74,14 +74,23 @@ enum TrainCommand: Command {
   }
 
   /// Applies the options a resumed run accepts (``ResumePolicy/allowed``) that were given: the
-  /// budget, the evaluation and checkpoint cadence, the threads and the data directory.
-  static func applyResumable(_ parsed: ParsedArguments, to config: inout TrainingConfiguration) throws {
+  /// budget, the evaluation and checkpoint cadence, the threads and the data directory; then makes
+  /// the data directory absolute (relative to the working directory), so the run resumes from
+  /// anywhere. A new run (`newRun`) takes the default checkpoint cadence when none is given; a
+  /// resumed one keeps its own.
+  static func applyResumable(
+    _ parsed: ParsedArguments, to config: inout TrainingConfiguration, newRun: Bool = false
+  ) throws {
     if let directory = try parsed[TrainOptions.dataDirectory] { config.dataDirectory = directory }
+    config.resolveDataDirectory()
     if let epochs = try parsed[TrainOptions.epochs] { config.epochs = epochs }
     if let steps = try parsed[TrainOptions.steps] { config.steps = steps }
     if let minutes = try parsed[TrainOptions.minutes] { config.minutes = minutes }
     if let every = try parsed.valueIfGiven(TrainOptions.evaluateEvery) { config.evaluateEvery = every }
-    if let minutes = try parsed[TrainOptions.checkpointEvery] { config.checkpointMinutes = minutes }
+    // A new run takes the default cadence; a resumed one keeps its own unless given. 0: at the end only.
+    let checkpointMinutes =
+      newRun ? try parsed[TrainOptions.checkpointEvery] : try parsed.valueIfGiven(TrainOptions.checkpointEvery)
+    if let checkpointMinutes { config.checkpointMinutes = checkpointMinutes > 0 ? checkpointMinutes : nil }
     if let threads = try parsed.valueIfGiven(TrainOptions.threads) { config.threads = threads }
   }
 
@@ -133,23 +142,10 @@ enum TrainCommand: Command {
       try refuseNewRunOptions(parsed)
       output = URL(fileURLWithPath: resume)
       checkpointURL = output.appendingPathComponent(checkpointName)
-      var state: RunState
-      do {
-        state = try CheckpointFile.read(from: checkpointURL)
-        config = try TrainingConfiguration(of: state, path: checkpointURL.path)
-      } catch {
-        throw CLIError.failure("cannot resume: \(error)")
-      }
-      try applyResumable(parsed, to: &config)
-      try validate(config, parsed: parsed)
-      do {
-        state.configuration = try JSONValue(encoding: config)
-      } catch {
-        throw CLIError.failure("cannot resume: \(error)")
-      }
-      resumeState = state
+      (resumeState, config) = try resumedRun(in: output, checkpoint: checkpointURL, parsed: parsed)
     } else {
       config = try configuration(from: parsed)
+      config.runID = UUID().uuidString
       output = URL(fileURLWithPath: try parsed[TrainOptions.output] ?? defaultOutputDirectory())
       checkpointURL = output.appendingPathComponent(checkpointName)
       let manager = FileManager.default
@@ -164,9 +160,19 @@ enum TrainCommand: Command {
       }
     }
 
+    let data = try loadData(for: &config, resuming: resumeState != nil, parsed: parsed)
+    if resumeState != nil {
+      do {
+        // The resumed configuration (new budget, data directory, fingerprint) is what the
+        // checkpoints it writes record.
+        resumeState?.configuration = try JSONValue(encoding: config)
+      } catch {
+        throw CLIError.failure("cannot resume: \(error)")
+      }
+    }
     let trainer: DistributedTrainer
     do {
-      trainer = try DistributedTrainer(configuration: config)
+      trainer = try DistributedTrainer(configuration: config, data: data)
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
     } catch let error as ConfigurationError {
@@ -187,17 +193,15 @@ enum TrainCommand: Command {
       throw CLIError.usage(
         "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
     }
-    let log: RunLog
+    // One CSV schema for every built-in strategy, so runs of different strategies line up column
+    // for column: the GRAWA family's weights and LSGD's leader always have a column (empty when
+    // the strategy has none), then any other metric the strategy publishes.
+    let columns = TrainCommand.metricColumns + trainer.metricNames.filter { !TrainCommand.metricColumns.contains($0) }
+    let log = try startMetrics(in: output, resuming: &resumeState, columns: columns)
     let events: TensorBoardLog
     do {
-      // One CSV schema for every built-in strategy, so runs of different strategies line up column
-      // for column: the GRAWA family's weights and LSGD's leader always have a column (empty when
-      // the strategy has none), then any other metric the strategy publishes.
-      let columns = TrainCommand.metricColumns + trainer.metricNames.filter { !TrainCommand.metricColumns.contains($0) }
-      log = try RunLog(directory: output, keepingRows: resumeState?.evaluations, metricNames: columns)
-      if resumeState == nil {
-        try log.writeJSON(config, to: "config.json")
-      }
+      // Written again on resume: the configuration the run now continues with.
+      try log.writeJSON(config, to: "config.json")
       // The same rows as TensorBoard scalars: `tensorboard --logdir runs` shows every run.
       events = try TensorBoardLog(directory: output)
     } catch {

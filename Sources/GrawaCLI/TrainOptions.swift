@@ -111,10 +111,13 @@ enum TrainOptions {
     help: "Training batches the center's batch-norm statistics are re-estimated over.",
     resume: .newRunOnly,
     setting: .batchNormBatches)
-  static let checkpointEvery = Option<Double?>(
-    "checkpoint-every", "M", in: .greaterThan(0),
-    help: "Also write a checkpoint every M minutes of training.",
-    shownAs: "at the end only", resume: .allowed, setting: .checkpointMinutes)
+  static let checkpointEvery = Option<Double>(
+    "checkpoint-every", "M", default: defaultCheckpointMinutes, in: .atLeast(0),
+    help: "Also write a checkpoint every M minutes of training (0: at the end only; a resumed run keeps its own).",
+    resume: .allowed, setting: .checkpointMinutes)
+  /// The periodic checkpoint cadence of a new run, in minutes: a pre-empted or killed run loses
+  /// at most this much training.
+  static let defaultCheckpointMinutes = 10.0
   static let seed = Option<UInt64>(
     "seed", "N", default: defaults.seed,
     help: "Seed for initialisation, shuffling, augmentation, probes and dropout.",

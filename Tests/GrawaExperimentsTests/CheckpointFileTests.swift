@@ -216,7 +216,7 @@ final class CheckpointFileTests: XCTestCase {
     bytes.replaceSubrange(8..<12, with: [99, 0, 0, 0])
     assertRejects(
       withFixedChecksum(bytes),
-      message: "unsupported checkpoint format version 99; this build reads version 1")
+      message: "unsupported checkpoint format version 99; this build reads versions 1 to 2")
   }
 
   func testRead_truncatedAtSeveralOffsets() throws {

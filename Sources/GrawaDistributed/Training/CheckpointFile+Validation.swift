@@ -40,4 +40,29 @@ extension CheckpointFile {
       }
     }
   }
+
+  /// Checks that the strategy states of `state` (the center's and every worker's) decode as
+  /// `strategy`'s, so a checkpoint of another strategy, or a damaged state, is reported naming the
+  /// file rather than as a bare decoding error from inside a worker.
+  /// - Throws: ``CheckpointError`` naming `path`, the state that does not decode and the strategy.
+  static func checkStrategyStates<S: DistributedStrategy>(_ state: RunState, of strategy: S, path: String) throws {
+    func failure(_ what: String, _ error: any Error) -> CheckpointError {
+      CheckpointError(
+        path: path,
+        message: "\(what) does not decode as the state of strategy '\(strategy.name)': the checkpoint was "
+          + "written by another strategy or is damaged (\(describe(error)))")
+    }
+    do {
+      _ = try StateCoding.decode(S.CenterState.self, from: state.centerState)
+    } catch {
+      throw failure("the center state", error)
+    }
+    for worker in state.workers {
+      do {
+        _ = try StateCoding.decode(S.WorkerState.self, from: worker.strategyState)
+      } catch {
+        throw failure("worker \(worker.worker)'s strategy state", error)
+      }
+    }
+  }
 }

@@ -12,7 +12,7 @@ import GrawaOptim
 
 /// The checkpoint file format: a ``RunState`` as one versioned, self-checking binary file.
 ///
-/// Version 1 layout; every integer is little-endian (docs/checkpoint-format.md has the details,
+/// Version 2 layout (version 1 lacks the last section, `metrics.rows`, and is still read); every integer is little-endian (docs/checkpoint-format.md has the details,
 /// the version policy and how to inspect a file):
 ///
 /// | offset     | size | field                                                              |
@@ -35,9 +35,11 @@ public enum CheckpointFile {
   /// The 8 bytes every checkpoint starts with: ASCII `GRAWACKP`.
   public static let magic: [UInt8] = Array("GRAWACKP".utf8)
 
-  /// The layout version this build writes, and the only one it reads. Any change to the byte
-  /// layout, the header's fields or the section list bumps it.
-  public static let formatVersion: UInt32 = 1
+  /// The layout version this build writes. Any change to the byte layout, the header's fields or
+  /// the section list bumps it. Version 2 added the `metrics.rows` section.
+  public static let formatVersion: UInt32 = 2
+  /// The versions this build reads: version 1 files (no `metrics.rows`) give a state without rows.
+  public static let readableVersions: ClosedRange<UInt32> = 1...2
 
   /// Bytes before the header: magic (8), version (4), header length (8).
   static let prefixSize = 20
@@ -55,8 +57,15 @@ public enum CheckpointFile {
   ///   configuration that would not read back equal) or a file operation fails; an existing
   ///   file at `url` is then left as it was.
   public static func write(_ state: RunState, to url: URL) throws {
+    try write(state, to: url, version: formatVersion)
+  }
+
+  /// Writes `state` in layout `version` (one of ``readableVersions``; version 1 drops the rows),
+  /// so tests can make the files older builds wrote.
+  static func write(_ state: RunState, to url: URL, version: UInt32) throws {
     let path = url.path
-    let sections = makeSections(for: state)
+    let formatVersion = version
+    let sections = try makeSections(for: state, version: version, path: path)
     let header = try encodeHeader(for: state, sections: sections, path: path)
 
     var prefix = magic
@@ -80,7 +89,7 @@ public enum CheckpointFile {
   }
 
   /// The sections of `state`, in the order the file holds them (and ``read(from:)`` expects).
-  static func makeSections(for state: RunState) -> [Section] {
+  static func makeSections(for state: RunState, version: UInt32, path: String) throws -> [Section] {
     var sections: [Section] = []
     for (index, worker) in state.workers.enumerated() {
       let prefix = "worker\(index)"
@@ -99,6 +108,9 @@ public enum CheckpointFile {
         Section(name: "\(prefix).probeRandomState", payload: .uint64(worker.probeRandomState)))
     }
     sections.append(Section(name: "center.state", payload: .uint8(state.centerState)))
+    if version >= 2 {
+      sections.append(Section(name: rowsSectionName, payload: .uint8(try encodeRows(state.rows, path: path))))
+    }
     return sections
   }
 
@@ -199,10 +211,10 @@ public enum CheckpointFile {
       throw failure("not a swift-grawa checkpoint (it does not start with \"GRAWACKP\")")
     }
     let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-    guard version == formatVersion else {
+    guard readableVersions.contains(version) else {
       throw failure(
-        "unsupported checkpoint format version \(version); this build reads version "
-          + "\(formatVersion)")
+        "unsupported checkpoint format version \(version); this build reads versions "
+          + "\(readableVersions.lowerBound) to \(readableVersions.upperBound)")
     }
     let headerLength = UInt64(
       littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
@@ -250,7 +262,7 @@ public enum CheckpointFile {
       of: header.sections, start: headerEnd, end: checksumOffset, fileSize: size, path: path)
     var reader = SectionReader(
       bytes: bytes, table: header.sections, placements: layout, path: path)
-    let state = try assemble(header, from: &reader)
+    let state = try assemble(header, version: version, from: &reader)
     guard reader.index == header.sections.count else {
       let extra = header.sections[reader.index]
       throw failure(
@@ -355,7 +367,7 @@ public enum CheckpointFile {
   /// The run state from a decoded header and its sections, each section checked to be the one
   /// the header calls for next.
   static func assemble(
-    _ header: Header, from reader: inout SectionReader
+    _ header: Header, version: UInt32, from reader: inout SectionReader
   ) throws -> RunState {
     var workers: [WorkerSnapshot] = []
     for (index, worker) in header.workers.enumerated() {
@@ -386,12 +398,16 @@ public enum CheckpointFile {
           waitSeconds: worker.waitSecondsBits.value))
     }
     let centerState = try reader.bytes("center.state")
+    var rows: [MetricsRow] = []
+    if version >= 2 {
+      rows = try decodeRows(try reader.bytes(rowsSectionName), evaluations: header.evaluations, path: reader.path)
+    }
     return RunState(
       configuration: header.configuration, boundary: header.boundary,
       centerSyncs: header.centerSyncs, centerState: centerState,
       trainingSeconds: header.trainingSecondsBits.value,
       wallSeconds: header.wallSecondsBits.value, evaluations: header.evaluations,
-      workers: workers)
+      workers: workers, rows: rows)
   }
 
   // MARK: - Helpers

@@ -105,6 +105,7 @@ public final class DistributedTrainer {
       try CheckpointFile.validate(
         resumeFrom, workers: workers, parameterCount: environment.layout.totalCount,
         bufferCount: environment.bufferCount, path: checkpoint?.path ?? "checkpoint")
+      try CheckpointFile.checkStrategyStates(resumeFrom, of: strategy, path: checkpoint?.path ?? "checkpoint")
     }
     let evaluator = try ComputeThreads.withLimit(cores) {
       try CenterEvaluator(environment: environment)
@@ -153,6 +154,7 @@ public final class DistributedTrainer {
     let wallStart = Date()
     let earlierWall = resumeFrom?.wallSeconds ?? 0
     var evaluations = resumeFrom?.evaluations ?? 0
+    var rows = resumeFrom?.rows ?? []
 
 
     // One thread per worker.
@@ -219,6 +221,7 @@ public final class DistributedTrainer {
               try sink.append(row)
             }
             lastRow = row
+            rows.append(row)
             progress(
               TrainingProgressReport(
                 epoch: row.epoch, step: row.step, trainLoss: row.trainLoss ?? .nan, trainError: row.trainError ?? .nan,
@@ -240,7 +243,7 @@ public final class DistributedTrainer {
               configuration: runDescription, boundary: boundary, centerSyncs: centerInfo.syncCount,
               centerState: try StateCoding.encode(centerInfo.state), trainingSeconds: decision.trainingSeconds,
               wallSeconds: earlierWall + Date().timeIntervalSince(wallStart), evaluations: evaluations,
-              workers: saved)
+              workers: saved, rows: rows)
             try CheckpointFile.write(state, to: checkpoint)
           }
           if let stop = decision.stop {

@@ -87,12 +87,18 @@ public struct RunState: Sendable, Equatable {
   public var evaluations: Int
   /// Every worker's state, in worker order.
   public var workers: [WorkerSnapshot]
+  /// The metrics rows of the evaluations so far, in order, so a resumed run can rebuild its
+  /// metrics files from the checkpoint alone. Holds ``evaluations`` rows, or fewer when the state
+  /// comes from a format-1 checkpoint (which carries none) or a run resumed from one.
+  public var rows: [MetricsRow]
 
   /// A run state from its parts.
   public init(
     configuration: JSONValue, boundary: Int, centerSyncs: Int, centerState: [UInt8],
-    trainingSeconds: Double, wallSeconds: Double, evaluations: Int, workers: [WorkerSnapshot]
+    trainingSeconds: Double, wallSeconds: Double, evaluations: Int, workers: [WorkerSnapshot],
+    rows: [MetricsRow] = []
   ) {
+    self.rows = rows
     self.configuration = configuration
     self.boundary = boundary
     self.centerSyncs = centerSyncs

@@ -16,6 +16,10 @@ public struct ConfiguredData: Sendable {
   public var recipe: AugmentationRecipe
   /// The shape of the images the model sees.
   public var inputShape: ImageShape
+  /// The fingerprint of ``train`` (count, shape, CRC-32 of images and labels).
+  public var trainingSetFingerprint: DatasetFingerprint {
+    DatasetFingerprint(of: train)
+  }
 }
 
 extension TrainingConfiguration {
@@ -125,7 +129,18 @@ extension DistributedTrainer {
   /// fields are then only recorded, not used).
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
   public convenience init(configuration: TrainingConfiguration, strategy: any DistributedStrategy) throws {
-    let task = try configuration.makeTask(data: try configuration.loadData())
+    try self.init(configuration: configuration, strategy: strategy, data: try configuration.loadData())
+  }
+
+  /// Prepares a run of `configuration` on `data` already loaded (``TrainingConfiguration/loadData()``),
+  /// with its built-in strategy or a custom `strategy`.
+  /// - Throws: ``SettingError`` or ``ConfigurationError``, or a model error.
+  public convenience init(
+    configuration: TrainingConfiguration, strategy: (any DistributedStrategy)? = nil, data: ConfiguredData
+  ) throws {
+    try configuration.validate()
+    let strategy = try strategy ?? configuration.strategy.make(configuration.strategySettings)
+    let task = try configuration.makeTask(data: data)
     try self.init(
       task: task, settings: configuration.runSettings, strategy: strategy,
       description: try JSONValue(encoding: configuration))

@@ -29,8 +29,17 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
   public var model: ModelKind = .resnet20
   /// The dataset.
   public var dataset: DatasetKind = .fashionMNIST
-  /// Where the dataset's files are (`nil`: the dataset's default directory).
+  /// Where the dataset's files are (`nil`: the dataset's default directory). A run started by
+  /// `grawa-train` records an absolute path (``resolveDataDirectory(against:)``), so it resumes
+  /// from any working directory.
   public var dataDirectory: String?
+  /// The fingerprint of the training set the run trains on (after ``trainLimit``), recorded when
+  /// the run starts so a resumed run can check it reads the same data; `nil`: not recorded (a
+  /// configuration of an older version, or one not yet started).
+  public var trainingSet: DatasetFingerprint?
+  /// The run's id (a UUID), made when the run starts and kept when it resumes, so a checkpoint
+  /// can tell its own run's files from another's; `nil`: not recorded (an older version).
+  public var runID: String?
   /// The augmentation recipe.
   public var augmentation: AugmentationChoice = .padCropFlip
   /// Mini-batch size per worker.
@@ -66,6 +75,18 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
 
   /// The paper's defaults.
   public init() {}
+
+  /// Makes ``dataDirectory`` absolute: a relative one (or, when none is given, the dataset's
+  /// relative default) is taken relative to `workingDirectory`. Datasets that read no files
+  /// (`synthetic`) keep theirs as it is.
+  public mutating func resolveDataDirectory(
+    against workingDirectory: String = FileManager.default.currentDirectoryPath
+  ) {
+    guard let path = dataDirectory ?? dataset.defaultDirectory else { return }
+    let base = URL(fileURLWithPath: workingDirectory, isDirectory: true)
+    let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: path, relativeTo: base)
+    dataDirectory = url.standardizedFileURL.path
+  }
 
   /// Checks the values; the error names the setting (not a command-line flag).
   /// - Throws: ``SettingError`` for a setting out of range, ``ConfigurationError`` when no budget

@@ -9,7 +9,8 @@ import Foundation
 /// One writer per run directory: an advisory lock (`flock`) on `DIR/.grawa-lock`, held while the
 /// value lives, with the holder's process id written in the file so a second writer is told who
 /// holds it. The kernel releases the lock when the holder exits, however it exits, so a crashed
-/// run never leaves a directory locked.
+/// run never leaves a directory locked. Taking the lock removes the temporary files killed writes
+/// left behind (``removedFiles``).
 public final class RunDirectoryLock {
   /// The lock file's name inside the run directory.
   public static let fileName = ".grawa-lock"
@@ -44,6 +45,33 @@ public final class RunDirectoryLock {
     let pid = Array("\(getpid())\n".utf8)
     _ = ftruncate(descriptor, 0)
     _ = pid.withUnsafeBufferPointer { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+    removedFiles = RunDirectoryLock.removeStaleTemporaries(in: directory)
+  }
+
+  /// The temporary files of killed writes removed when the lock was taken (their names).
+  public private(set) var removedFiles: [String] = []
+
+  /// Whether `name` is a temporary file a run's writes leave behind when the process dies
+  /// mid-write: a checkpoint's `.<name>.partial-<UUID>`, or a run file's `<name>.tmp`
+  /// (`metrics.csv.tmp`, `config.json.tmp`, ...).
+  public static func isStaleTemporary(_ name: String) -> Bool {
+    if name.hasPrefix("."), name.contains(".partial-") { return true }
+    guard name.hasSuffix(".tmp") else { return false }
+    let stem = name.dropLast(4)
+    return [".csv", ".jsonl", ".json"].contains { stem.hasSuffix($0) }
+  }
+
+  /// Removes the stale temporaries (``isStaleTemporary(_:)``) in `directory`. Safe only under the
+  /// lock: no other writer of the directory can be in the middle of a write.
+  /// - Returns: the names removed.
+  static func removeStaleTemporaries(in directory: URL) -> [String] {
+    let manager = FileManager.default
+    guard let names = try? manager.contentsOfDirectory(atPath: directory.path) else { return [] }
+    var removed: [String] = []
+    for name in names.sorted() where isStaleTemporary(name) {
+      if (try? manager.removeItem(at: directory.appendingPathComponent(name))) != nil { removed.append(name) }
+    }
+    return removed
   }
 
   deinit {

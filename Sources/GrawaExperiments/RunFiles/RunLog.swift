@@ -9,8 +9,8 @@ import GrawaTensor
 ///
 /// `metrics.csv` and `metrics.jsonl` grow by one line per evaluation and are flushed at once, so
 /// a script can follow a run; `config.json` and `summary.json` are written whole, to a temporary
-/// file then renamed, so a reader never sees half a file and a failed write never corrupts an
-/// existing one.
+/// file (`<name>.tmp`, removed when the write fails) then renamed, so a reader never sees half a
+/// file and a failed write never corrupts an existing one.
 public final class RunLog: MetricsSink {
   /// The output directory.
   public let directory: URL
@@ -20,13 +20,20 @@ public final class RunLog: MetricsSink {
   /// The strategy metrics that have CSV columns, in order.
   public let metricNames: [String]
 
-  /// Creates `directory` if needed and starts metrics files in it: fresh ones, or, when resuming,
-  /// the existing ones cut to their first `keepingRows` rows (rows written after the checkpoint
-  /// the run resumes from are dropped, so no row appears twice).
-  /// - Parameter metricNames: the strategy metrics that get CSV columns
-  ///   (``DistributedTrainer/metricNames``); every metric is in the JSON lines.
+  /// Creates `directory` if needed and starts metrics files in it: fresh ones; or, when resuming
+  /// from a checkpoint that carries its rows (`restoring`, format 2), files rebuilt from those rows
+  /// whatever is on disk; or, from one that does not (format 1), the existing files cut to their
+  /// first `keepingRows` rows (rows written after the checkpoint are dropped, so no row appears
+  /// twice). Files are replaced through a temporary file and a rename; a failure removes it.
+  /// - Parameters:
+  ///   - keepingRows: the evaluations of the checkpoint resumed from, when it carries no rows.
+  ///   - rows: the rows of the checkpoint resumed from; takes precedence over `keepingRows`.
+  ///   - metricNames: the strategy metrics that get CSV columns
+  ///     (``DistributedTrainer/metricNames``); every metric is in the JSON lines.
   /// - Throws: ``RunLogError`` naming the path that could not be created, read or written.
-  public init(directory: URL, keepingRows: Int? = nil, metricNames: [String] = []) throws {
+  public init(
+    directory: URL, keepingRows: Int? = nil, restoring rows: [MetricsRow]? = nil, metricNames: [String] = []
+  ) throws {
     self.directory = directory
     self.metricNames = metricNames
     let manager = FileManager.default
@@ -36,46 +43,80 @@ public final class RunLog: MetricsSink {
       throw RunLogError(path: directory.path, message: "cannot create the output directory (\(error.localizedDescription))")
     }
     encoder = RunJSON.encoder(pretty: false)
-    func start(_ name: String, header: String?) throws -> FileHandle {
-      let url = directory.appendingPathComponent(name)
-      var initial = header.map { $0 + "\n" } ?? ""
-      if let keepingRows {
-        guard let existing = try? String(contentsOf: url, encoding: .utf8) else {
-          throw RunLogError(path: url.path, message: "cannot read the metrics of the run being resumed")
-        }
-        let lines = existing.split(separator: "\n", omittingEmptySubsequences: true)
-        let skip = header == nil ? 0 : 1
-        guard lines.count >= skip + keepingRows else {
-          throw RunLogError(
-            path: url.path,
-            message: "has \(lines.count - skip) rows, but the checkpoint was written after \(keepingRows) evaluations")
-        }
-        initial += lines[skip..<(skip + keepingRows)].map { $0 + "\n" }.joined()
-        let temporary = url.appendingPathExtension("tmp")
+    let header = MetricsRow.csvHeader(metricNames: metricNames) + "\n"
+    var csvText = header
+    var jsonText = ""
+    if let rows {
+      for row in rows {
+        csvText += row.csvLine(metricNames: metricNames) + "\n"
         do {
-          try Data(initial.utf8).write(to: temporary)
-          guard rename(temporary.path, url.path) == 0 else {
-            throw RunLogError(path: url.path, message: "cannot replace (errno \(errno))")
-          }
+          jsonText += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
         } catch {
-          throw RunLogError(path: url.path, message: "cannot rewrite (\(error.localizedDescription))")
+          throw RunLogError(path: directory.path, message: "cannot encode a metrics row (\(error))")
         }
-        guard let handle = try? FileHandle(forWritingTo: url) else {
-          throw RunLogError(path: url.path, message: "cannot open for appending")
+      }
+      keptRows = rows
+    } else if let keepingRows {
+      let csvURL = directory.appendingPathComponent("metrics.csv")
+      let jsonURL = directory.appendingPathComponent("metrics.jsonl")
+      let csvLines = try RunLog.rows(of: csvURL, skipping: 1, keeping: keepingRows)
+      let jsonLines = try RunLog.rows(of: jsonURL, skipping: 0, keeping: keepingRows)
+      csvText += csvLines.map { $0 + "\n" }.joined()
+      jsonText = jsonLines.map { $0 + "\n" }.joined()
+      let decoder = RunJSON.decoder()
+      keptRows = try jsonLines.enumerated().map { number, line in
+        do {
+          return try decoder.decode(MetricsRow.self, from: Data(line.utf8))
+        } catch {
+          throw RunLogError(path: jsonURL.path, message: "row \(number + 1) is not a metrics row (\(error))")
         }
-        _ = try? handle.seekToEnd()
-        return handle
       }
-      guard manager.createFile(atPath: url.path, contents: Data(initial.utf8)),
-        let handle = try? FileHandle(forWritingTo: url)
-      else {
-        throw RunLogError(path: url.path, message: "cannot create the file")
-      }
-      _ = try? handle.seekToEnd()
-      return handle
+    } else {
+      keptRows = []
     }
-    csv = try start("metrics.csv", header: MetricsRow.csvHeader(metricNames: metricNames))
-    jsonl = try start("metrics.jsonl", header: nil)
+    csv = try RunLog.replace(directory.appendingPathComponent("metrics.csv"), with: csvText)
+    jsonl = try RunLog.replace(directory.appendingPathComponent("metrics.jsonl"), with: jsonText)
+  }
+
+  /// The rows the files started with: those restored or kept (decoded from `metrics.jsonl`).
+  public let keptRows: [MetricsRow]
+
+  /// The first `keeping` lines of `url` after `skipping` header lines.
+  /// - Throws: ``RunLogError`` when the file cannot be read or has fewer lines.
+  private static func rows(of url: URL, skipping: Int, keeping: Int) throws -> [String] {
+    guard let existing = try? String(contentsOf: url, encoding: .utf8) else {
+      throw RunLogError(path: url.path, message: "cannot read the metrics of the run being resumed")
+    }
+    let lines = existing.split(separator: "\n", omittingEmptySubsequences: true)
+    guard lines.count >= skipping + keeping else {
+      throw RunLogError(
+        path: url.path,
+        message: "has \(max(0, lines.count - skipping)) rows, but the checkpoint was written after \(keeping) evaluations")
+    }
+    return lines[skipping..<(skipping + keeping)].map(String.init)
+  }
+
+  /// Replaces `url` with `text` (a temporary file renamed over it; removed if anything fails) and
+  /// opens it for appending.
+  /// - Throws: ``RunLogError`` naming `url`.
+  private static func replace(_ url: URL, with text: String) throws -> FileHandle {
+    let temporary = url.appendingPathExtension("tmp")
+    do {
+      try Data(text.utf8).write(to: temporary)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw RunLogError(path: url.path, message: "cannot write (\(error.localizedDescription))")
+    }
+    guard rename(temporary.path, url.path) == 0 else {
+      let code = errno
+      try? FileManager.default.removeItem(at: temporary)
+      throw RunLogError(path: url.path, message: "cannot replace (\(String(cString: strerror(code))))")
+    }
+    guard let handle = try? FileHandle(forWritingTo: url) else {
+      throw RunLogError(path: url.path, message: "cannot open for appending")
+    }
+    _ = try? handle.seekToEnd()
+    return handle
   }
 
   deinit {
@@ -101,11 +142,18 @@ public final class RunLog: MetricsSink {
   public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
     let pretty = RunJSON.encoder(pretty: true)
     let url = directory.appendingPathComponent(name)
+    let temporary = url.appendingPathExtension("tmp")
     do {
       let data = try pretty.encode(value)
-      try data.write(to: url, options: .atomic)
+      try data.write(to: temporary)
     } catch {
+      try? FileManager.default.removeItem(at: temporary)
       throw RunLogError(path: url.path, message: "cannot write (\(error.localizedDescription))")
+    }
+    guard rename(temporary.path, url.path) == 0 else {
+      let code = errno
+      try? FileManager.default.removeItem(at: temporary)
+      throw RunLogError(path: url.path, message: "cannot replace (\(String(cString: strerror(code))))")
     }
   }
 }
