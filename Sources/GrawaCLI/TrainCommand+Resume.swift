@@ -26,6 +26,8 @@ extension TrainCommand {
     try applyResumable(parsed, to: &config)
     try validate(config, parsed: parsed)
     try checkRunID(of: config, checkpoint: checkpoint, directory: output)
+    // A run of an older version gets its id now; its next checkpoint and config.json record it.
+    if config.runID == nil { config.runID = UUID().uuidString }
     return (state, config)
   }
 

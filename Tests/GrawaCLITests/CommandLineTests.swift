@@ -21,14 +21,17 @@ final class CommandLineTests: XCTestCase {
     try CommandLineTests.run(arguments, environment: environment)
   }
 
-  /// Runs the built `grawa-train` with `arguments` (and `environment` added to this process's)
-  /// and collects its exit status and output.
-  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+  /// Runs the built `grawa-train` with `arguments` (and `environment` added to this process's),
+  /// in `workingDirectory` if given, and collects its exit status and output.
+  static func run(
+    _ arguments: [String], environment: [String: String] = [:], in workingDirectory: URL? = nil
+  ) throws -> Outcome {
     let executable = Self.productsDirectory.appendingPathComponent("grawa-train")
     XCTAssertTrue(FileManager.default.isExecutableFile(atPath: executable.path), "missing \(executable.path)")
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if let workingDirectory { process.currentDirectoryURL = workingDirectory }
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }

@@ -141,6 +141,13 @@ final class CompareCommandTests: XCTestCase {
     let checkpoint = run.appendingPathComponent(TrainCommand.checkpointName)
     try FileManager.default.removeItem(at: checkpoint)
     try FileManager.default.copyItem(at: early.appendingPathComponent(TrainCommand.checkpointName), to: checkpoint)
+    // The checkpoint names its run: the directory's config.json must record the same run.
+    let configURL = run.appendingPathComponent("config.json")
+    var config = try RunJSON.decoder().decode(TrainingConfiguration.self, from: Data(contentsOf: configURL))
+    config.runID = try RunJSON.decoder().decode(
+      TrainingConfiguration.self, from: Data(contentsOf: early.appendingPathComponent("config.json"))
+    ).runID
+    try RunJSON.encoder().encode(config).write(to: configURL)
     let summaryURL = run.appendingPathComponent("summary.json")
     var summary = try RunJSON.decoder().decode(TrainingSummary.self, from: Data(contentsOf: summaryURL))
     XCTAssertEqual(summary.steps, 8)

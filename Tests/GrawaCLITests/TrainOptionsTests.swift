@@ -16,6 +16,9 @@ final class TrainOptionsTests: XCTestCase {
   func testDefaults_areTheLibrarysDefaults() throws {
     var expected = TrainingConfiguration()
     expected.steps = 1
+    // The command line's own: periodic checkpoints, and the data directory made absolute.
+    expected.checkpointMinutes = TrainOptions.defaultCheckpointMinutes
+    expected.resolveDataDirectory()
     XCTAssertEqual(try configuration(["--steps", "1"]), expected)
     // Each strategy keeps its own settings unless a flag overrides one.
     for kind in StrategyKind.allCases {

@@ -1,6 +1,6 @@
 import Foundation
 import GrawaData
-import GrawaDistributed
+@testable import GrawaDistributed
 import GrawaNN
 import GrawaOptim
 import GrawaExperiments
@@ -40,6 +40,28 @@ final class CheckpointFileTests: XCTestCase {
     XCTAssertEqual(withoutNaNs(read), withoutNaNs(state))
   }
 
+  func testVersion1File_stillReads_asAStateWithoutRows() throws {
+    let state = makeState()
+    let url = directory.appendingPathComponent("old.ckpt")
+    try CheckpointFile.write(state, to: url, version: 1)
+    let bytes = try [UInt8](Data(contentsOf: url))
+    XCTAssertEqual(littleEndian(bytes, at: 8, size: 4), 1)
+    XCTAssertFalse(String(decoding: bytes, as: UTF8.self).contains("metrics.rows"))
+    let read = try CheckpointFile.read(from: url)
+    XCTAssertEqual(read.rows, [])
+    var expected = state
+    expected.rows = []
+    assertBitwiseEqual(read, expected)
+  }
+
+  func testRows_moreThanTheEvaluations_areRejected() throws {
+    var state = makeState()
+    state.evaluations = 1
+    let url = directory.appendingPathComponent("rows.ckpt")
+    try CheckpointFile.write(state, to: url)
+    assertReadFails(url, message: "implausible metrics rows: more than the header's 1 evaluations")
+  }
+
   func testRoundTrip_emptyStateWithoutWorkers() throws {
     let state = RunState(
       configuration: .null, boundary: 0, centerSyncs: 0, centerState: [],
@@ -57,7 +79,7 @@ final class CheckpointFileTests: XCTestCase {
 
     XCTAssertEqual(Array(bytes[0..<8]), Array("GRAWACKP".utf8))
     XCTAssertEqual(CheckpointFile.magic, Array("GRAWACKP".utf8))
-    XCTAssertEqual(littleEndian(bytes, at: 8, size: 4), 1)
+    XCTAssertEqual(littleEndian(bytes, at: 8, size: 4), 2)
     let headerLength = Int(littleEndian(bytes, at: 12, size: 8))
     let header = try XCTUnwrap(String(bytes: bytes[20..<(20 + headerLength)], encoding: .utf8))
     XCTAssertTrue(header.hasPrefix("{"))
@@ -71,9 +93,15 @@ final class CheckpointFileTests: XCTestCase {
       let bits = littleEndian(bytes, at: firstSection + 4 * index, size: 4)
       XCTAssertEqual(bits, UInt64(value.bitPattern), "parameter \(index)")
     }
-    // The last section is the center state, just before the CRC.
+    // The last sections are the center state and the metrics rows (as metrics.jsonl's lines),
+    // just before the CRC.
+    let rows = state.rows.map { String(decoding: try! RunJSON.encoder(pretty: false).encode($0), as: UTF8.self) + "\n" }
+    let rowBytes = Array(rows.joined().utf8)
+    XCTAssertEqual(Array(bytes[(bytes.count - 4 - rowBytes.count)..<(bytes.count - 4)]), rowBytes)
+    XCTAssertTrue(String(decoding: rowBytes, as: UTF8.self).contains("\"trainLoss\":\"nan\""))
     let center = state.centerState
-    XCTAssertEqual(Array(bytes[(bytes.count - 4 - center.count)..<(bytes.count - 4)]), center)
+    let centerEnd = bytes.count - 4 - rowBytes.count
+    XCTAssertEqual(Array(bytes[(centerEnd - center.count)..<centerEnd]), center)
     // The trailer is the standard CRC-32 of everything before it.
     let stored = littleEndian(bytes, at: bytes.count - 4, size: 4)
     XCTAssertEqual(stored, UInt64(referenceCRC32(bytes.dropLast(4))))
@@ -233,11 +261,15 @@ final class CheckpointFileTests: XCTestCase {
     // Inside worker 0's parameters (the first section), inside a later section, without the
     // CRC, and inside the CRC: the section table says how long the file should be.
     let parameterCount = makeState().workers[0].parameters.count
+    let rowBytes = try CheckpointFile.encodeRows(makeState().rows, path: "").count
+    let rowsStart = bytes.count - 4 - rowBytes
     let cases: [(cut: Int, section: String, count: Int, type: String)] = [
       (headerEnd + 5, "worker0.parameters", parameterCount, "float32"),
-      (bytes.count - 40, "worker1.dropoutRandomState", 4, "uint64"),
-      (bytes.count - 4, "center.state", makeState().centerState.count, "uint8"),
-      (bytes.count - 1, "center.state", makeState().centerState.count, "uint8"),
+      (rowsStart - 40, "worker1.dropoutRandomState", 4, "uint64"),
+      (rowsStart - 1, "center.state", makeState().centerState.count, "uint8"),
+      (rowsStart + 10, "metrics.rows", rowBytes, "uint8"),
+      (bytes.count - 4, "metrics.rows", rowBytes, "uint8"),
+      (bytes.count - 1, "metrics.rows", rowBytes, "uint8"),
     ]
     for (cut, section, count, type) in cases {
       assertRejects(
@@ -411,21 +443,23 @@ final class CheckpointFileTests: XCTestCase {
       message: mismatch + "section 9 is 'worker1.strategyState' (uint8), the header needs "
         + "'worker1.optimizer.buffer0' (float32) there")
     // The last section missing from the table (its bytes then lie between sections and CRC).
-    let centerEntry =
-      #",\s*\{\s*"count" : \d+,\s*"name" : "center\.state",\s*"type" : "uint8"\s*\}"#
+    let rowsEntry =
+      #",\s*\{\s*"count" : \d+,\s*"name" : "metrics\.rows",\s*"type" : "uint8"\s*\}"#
     assertRejects(
-      try editingHeader(bytes) { try replacing(centerEntry, in: $0, with: "") },
-      message: mismatch + "it has 12 sections, the header also needs 'center.state' (uint8)")
+      try editingHeader(bytes) { try replacing(rowsEntry, in: $0, with: "") },
+      message: mismatch + "it has 13 sections, the header also needs 'metrics.rows' (uint8)")
     // An empty extra section the header knows nothing of.
     assertRejects(
       try editingHeader(bytes) {
         try replacing(
-          centerEntry, in: $0, with: #"$0, {"count": 0, "name": "extra", "type": "uint8"}"#)
+          rowsEntry, in: $0, with: #"$0, {"count": 0, "name": "extra", "type": "uint8"}"#)
       },
-      message: mismatch + "section 13 'extra' belongs to nothing the header describes")
+      message: mismatch + "section 14 'extra' belongs to nothing the header describes")
     // A count one short: every section is where the header says, but bytes are left over.
+    let rowBytes = try CheckpointFile.encodeRows(makeState().rows, path: "").count
     let shortened = try editingHeader(bytes) {
-      try replacing(#"("count" : )5(,\s*"name" : "center\.state")"#, in: $0, with: "$14$2")
+      try replacing(
+        #"("count" : )\#(rowBytes)(,\s*"name" : "metrics\.rows")"#, in: $0, with: "$1\(rowBytes - 1)$2")
     }
     let end = shortened.count - 5
     assertRejects(
@@ -555,7 +589,17 @@ final class CheckpointFileTests: XCTestCase {
     return RunState(
       configuration: try! JSONValue(encoding: configuration), boundary: 100, centerSyncs: 12,
       centerState: [0x62, 0x70, 0x6C, 0x69, 0x73],
-      trainingSeconds: 123.456, wallSeconds: -.nan, evaluations: 4, workers: [worker0, worker1])
+      trainingSeconds: 123.456, wallSeconds: -.nan, evaluations: 4, workers: [worker0, worker1],
+      rows: [
+        MetricsRow(
+          seconds: 1.5, trainingSeconds: 1.25, epoch: 0.5, step: 50, syncs: 6, learningRate: 1.0 / 3.0,
+          trainLoss: .nan, trainError: nil, testLoss: .infinity, testError: 0.875,
+          strategyMetrics: [StrategyMetric("weights", .vector([0.25, 0.75]))]),
+        MetricsRow(
+          seconds: 3, trainingSeconds: 2.5, epoch: 1, step: 100, syncs: 12, learningRate: 1.0 / 3.0,
+          trainLoss: 2.25, trainError: 0.5, testLoss: 2.125, testError: 0.625, weightedTestLoss: 2,
+          weightedTestError: 0.5, localSeconds: 2, distributedSeconds: 0.25, waitSeconds: 0.125),
+      ])
   }
 
   /// The bytes of a checkpoint of ``makeState()``, also written to `valid.ckpt`.
@@ -580,6 +624,10 @@ final class CheckpointFileTests: XCTestCase {
     XCTAssertEqual(
       actual.wallSeconds.bitPattern, expected.wallSeconds.bitPattern, file: file, line: line)
     XCTAssertEqual(actual.evaluations, expected.evaluations, file: file, line: line)
+    let encoder = RunJSON.encoder(pretty: false)
+    XCTAssertEqual(
+      try actual.rows.map { try encoder.encode($0) }, try expected.rows.map { try encoder.encode($0) }, file: file,
+      line: line)
     XCTAssertEqual(actual.workers.count, expected.workers.count, file: file, line: line)
     for (a, e) in zip(actual.workers, expected.workers) {
       let worker = "worker \(e.worker)"
@@ -621,6 +669,9 @@ final class CheckpointFileTests: XCTestCase {
     var copy = state
     copy.wallSeconds = clean(copy.wallSeconds)
     copy.trainingSeconds = clean(copy.trainingSeconds)
+    for index in copy.rows.indices {
+      copy.rows[index].trainLoss = copy.rows[index].trainLoss.map(clean)
+    }
     for index in copy.workers.indices {
       copy.workers[index].parameters = clean(copy.workers[index].parameters)
       copy.workers[index].buffers = clean(copy.workers[index].buffers)

@@ -21,18 +21,17 @@ extension CheckpointFile {
     return bytes
   }
 
-  /// The rows of a `metrics.rows` section, checked to be at most `evaluations` (the header's
-  /// count: a run resumed from a format-1 checkpoint carries fewer).
+  /// The rows of a `metrics.rows` section (the last newline may be missing), checked to be at
+  /// most `evaluations` (the header's count: a run resumed from a format-1 checkpoint carries
+  /// fewer).
   /// - Throws: ``CheckpointError`` naming `path` and the first line that does not decode, or an
   ///   implausible count.
   static func decodeRows(_ bytes: [UInt8], evaluations: Int, path: String) throws -> [MetricsRow] {
     let decoder = RunJSON.decoder()
     var rows: [MetricsRow] = []
-    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-    guard lines.last?.isEmpty ?? true else {
-      throw CheckpointError(path: path, message: "malformed metrics rows: the last row has no newline")
-    }
-    for (number, line) in lines.dropLast().enumerated() {
+    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+    if lines.last?.isEmpty ?? false { lines.removeLast() }
+    for (number, line) in lines.enumerated() {
       guard rows.count < evaluations else {
         throw CheckpointError(
           path: path,
