@@ -31,7 +31,9 @@ enum TrainCommand: Command {
       the authors' scripts). With --resume a run keeps its checkpoint's settings; only these may
       be given: \(resumable.map(\.flag).joined(separator: ", ")).
       On a terminal a single progress line updates in place; otherwise a line is printed every
-      30 s. Ctrl-C stops after the current step and writes a checkpoint.
+      30 s. Ctrl-C stops after the current step and writes a checkpoint; SIGTERM, SIGHUP and
+      SIGUSR1 do too, exiting 75. A resume checks the data against the run's training-set
+      fingerprint and rebuilds the metrics files from the checkpoint.
       """
   }
 

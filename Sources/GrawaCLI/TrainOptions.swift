@@ -61,7 +61,7 @@ enum TrainOptions {
   static let dataset = Option<DatasetKind>(
     "dataset", "NAME", default: defaults.dataset, help: "Dataset.", resume: .newRunOnly)
   static let dataDirectory = Option<String?>(
-    "data-dir", "DIR", help: "Dataset directory (a resumed run may read it from a new place).",
+    "data-dir", "DIR", help: "Dataset directory, recorded absolute (a resumed run may read the same data from a new place).",
     shownAs: "the dataset's standard location", resume: .allowed)
   static let augmentation = Option<AugmentationChoice>(
     "augmentation", "NAME", default: defaults.augmentation, help: "Training augmentation.",
