@@ -97,7 +97,7 @@ let package = Package(
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
     .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "Grawa", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
-    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN"]),
+    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN", "GrawaTensor"]),
     // grawa-mpi-check under mpirun, and GrawaMPI's pure types; compiles empty without trait MPI.
     .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI"]),
   ]

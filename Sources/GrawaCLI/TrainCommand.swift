@@ -13,7 +13,7 @@ enum TrainCommand: Command {
   static let abstract = "Train a model with W workers and a distributed strategy (EASGD, LSGD, GRAWA, ...)."
 
   /// The checkpoint's file name inside the output directory.
-  static let checkpointName = "checkpoint.grawa"
+  static let checkpointName = TrainedRun.checkpointName
 
   static var options: [any OptionDeclaration] { TrainOptions.all }
 

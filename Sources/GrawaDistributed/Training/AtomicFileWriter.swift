@@ -86,7 +86,7 @@ struct AtomicFileWriter {
     descriptor = -1
     guard closed == 0 else { throw failure(errno, "cannot close \(temporary)") }
     guard rename(temporary, target) == 0 else {
-      throw failure(errno, "cannot rename \(temporary) over the checkpoint")
+      throw failure(errno, "cannot rename \(temporary) over \(target)")
     }
     // Best effort: make the rename itself durable.
     let directoryDescriptor = open(directory, O_RDONLY)

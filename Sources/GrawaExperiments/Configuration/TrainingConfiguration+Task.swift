@@ -129,20 +129,20 @@ extension DistributedTrainer {
   /// fields are then only recorded, not used).
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
   public convenience init(configuration: TrainingConfiguration, strategy: any DistributedStrategy) throws {
-    try self.init(configuration: configuration, strategy: strategy, data: try configuration.loadData())
+    try self.init(configuration: configuration, data: try configuration.loadData(), strategy: strategy)
   }
 
-  /// Prepares a run of `configuration` on `data` already loaded (``TrainingConfiguration/loadData()``),
-  /// with its built-in strategy or a custom `strategy`.
+  /// Prepares a run of `configuration` on data already loaded by
+  /// ``TrainingConfiguration/loadData()``, with its built-in strategy or `strategy`.
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a model error.
   public convenience init(
-    configuration: TrainingConfiguration, strategy: (any DistributedStrategy)? = nil, data: ConfiguredData
+    configuration: TrainingConfiguration, data: ConfiguredData, strategy: (any DistributedStrategy)? = nil
   ) throws {
     try configuration.validate()
-    let strategy = try strategy ?? configuration.strategy.make(configuration.strategySettings)
     let task = try configuration.makeTask(data: data)
     try self.init(
-      task: task, settings: configuration.runSettings, strategy: strategy,
+      task: task, settings: configuration.runSettings,
+      strategy: try strategy ?? configuration.strategy.make(configuration.strategySettings),
       description: try JSONValue(encoding: configuration))
   }
 }
