@@ -12,7 +12,7 @@ import GrawaOptim
 
 /// The checkpoint file format: a ``RunState`` as one versioned, self-checking binary file.
 ///
-/// Version 2 layout (version 1 lacks the last section, `metrics.rows`, and is still read); every integer is little-endian (docs/checkpoint-format.md has the details,
+/// Version 2 layout; every integer is little-endian (docs/checkpoint-format.md has the details,
 /// the version policy and how to inspect a file):
 ///
 /// | offset     | size | field                                                              |
@@ -23,6 +23,9 @@ import GrawaOptim
 /// | 20         | H    | header: UTF-8 JSON (configuration, scalars, section table)         |
 /// | 20 + H     | ...  | sections, back to back in table order, no padding                  |
 /// | size - 4   | 4    | CRC-32 (zlib's `crc32`) of every byte before it, `UInt32`          |
+///
+/// The last section, `metrics.rows`, holds the metrics rows so far as JSON lines; version 1,
+/// still read, lacks it.
 ///
 /// Sections hold raw bit patterns (`float32`, `uint64` or `uint8` elements), so a round trip is
 /// bit-exact: NaN payloads and -0.0 survive. The header stores the run's `Double` scalars as bit
