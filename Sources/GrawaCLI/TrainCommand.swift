@@ -131,6 +131,12 @@ enum TrainCommand: Command {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
     let quiet = try parsed[TrainOptions.quiet]
+    // Signals are handled from here on: one that arrives while the data loads stops the run at
+    // its first step boundary, with a checkpoint and the requeue exit code, like one during
+    // training (a scheduler may pre-empt a job at any moment).
+    let control = RunControl()
+    let interrupts = InterruptHandler(control: control)
+    defer { interrupts.cancel() }
     var config: TrainingConfiguration
     var resumeState: RunState?
     let output: URL
@@ -214,9 +220,6 @@ enum TrainCommand: Command {
         header(config, parameterCount: trainer.parameterCount, stepsPerEpoch: trainer.stepsPerEpoch,
           resumedAfter: resumeState?.boundary, output: output))
     }
-    let control = RunControl()
-    let interrupts = InterruptHandler(control: control)
-    defer { interrupts.cancel() }
     let reporter = ProgressLine(enabled: !quiet)
     let summary: TrainingSummary
     do {
