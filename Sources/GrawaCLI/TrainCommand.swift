@@ -42,6 +42,7 @@ enum TrainCommand: Command {
     config.strategy = try parsed[TrainOptions.strategy]
     config.workers = try parsed[TrainOptions.workers]
     config.syncMode = try parsed[TrainOptions.syncMode]
+    try refuseOptionsUnused(by: config.strategy, parsed)
     // A strategy setting not given keeps the strategy's own default.
     var settings = config.strategy.defaultSettings
     if let tau = try parsed[TrainOptions.communicationPeriod] { settings.communicationPeriod = tau }
@@ -101,6 +102,8 @@ enum TrainCommand: Command {
       try config.validate()
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
+    } catch let error as ShardTooSmallError {
+      throw usageError(error)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     }
@@ -169,6 +172,8 @@ enum TrainCommand: Command {
       trainer = try DistributedTrainer(configuration: config)
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
+    } catch let error as ShardTooSmallError {
+      throw usageError(error)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     } catch {
