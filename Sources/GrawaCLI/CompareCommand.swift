@@ -27,9 +27,10 @@ enum CompareCommand: Command {
     Every option of 'grawa-train train' except --strategy, --seed, --output and --resume applies
     to all runs, except that a strategy-specific one (--comm-period, --pull, --proximity,
     --norm-momentum, --local-norm-momentum, --sam-rho) goes only to the strategies that use it
-    and is refused if none of them does; the strategies' own defaults stay unless given. Order: all strategies for the first seed, then in reverse order
-    for the next seed, and so on. Each run is trained into OUTPUT/<strategy>-seed<k>, then its
-    final center is analysed as by 'grawa-train analyze' (flatness.json). After every run,
+    and is refused if none of them does; the strategies' own defaults stay unless given.
+    Order: all strategies for the first seed, then in reverse order for the next seed, and so on.
+    Each run is trained into OUTPUT/<strategy>-seed<k>, then its final center is analysed as by
+    'grawa-train analyze' (flatness.json). After every run,
     OUTPUT/comparison.md, comparison.csv and comparison.svg are rewritten from the runs so far.
     Running the command again reuses finished runs whose config.json matches, resumes stopped
     ones, and refuses a directory trained with other settings.
@@ -57,9 +58,10 @@ enum CompareCommand: Command {
   static func refuseOptionsUnused(by strategies: [StrategyKind], _ parsed: ParsedArguments) throws {
     guard let unused = parsed.given.first(where: { option in !strategies.contains { option.applies(to: $0) } })
     else { return }
+    let compared = strategies.map(\.rawValue).joined(separator: ", ")
     throw CLIError.usage(
-      "'\(unused.flag)' does nothing for any compared strategy (\(strategies.map(\.rawValue).joined(separator: ", "))): "
-        + "it applies only to " + (unused.strategies ?? []).map(\.rawValue).joined(separator: ", "))
+      "'\(unused.flag)' does nothing for any compared strategy (\(compared)): it applies only to "
+        + (unused.strategies ?? []).map(\.rawValue).joined(separator: ", "))
   }
 
   /// The `train` arguments of one run: the `train` options given to `compare` that apply to

@@ -25,7 +25,8 @@ func optionLabel(_ option: any OptionDeclaration) -> String {
   return label
 }
 
-/// The help text with "(strategies: a, b; values: a, b; default: x)" as they apply, before its final full stop.
+/// The help text with "(strategies: a, b; values: a, b; default: x)" as they apply, before its
+/// final full stop.
 func optionDescription(_ option: any OptionDeclaration) -> String {
   var notes: [String] = []
   if let strategies = option.strategies {

@@ -95,7 +95,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
       throw SettingError(.trainLimit, "must be at least one batch (batch size \(batchSize)), got \(trainLimit)")
     }
     if let trainLimit, trainLimit / workers < batchSize {
-      throw ShardTooSmallError(images: trainLimit, dataset: nil, workers: workers, batchSize: batchSize, trainLimit: trainLimit)
+      throw ShardTooSmallError(
+        images: trainLimit, dataset: nil, workers: workers, batchSize: batchSize, trainLimit: trainLimit)
     }
     if let testLimit, testLimit <= 0 { throw SettingError(.testLimit, "must be positive, got \(testLimit)") }
     try optimizer.validate()

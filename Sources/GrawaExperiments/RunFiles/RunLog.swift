@@ -102,7 +102,8 @@ public final class RunLog: MetricsSink {
     if let (index, code) = failure {
       throw RunLogError(
         path: directory.appendingPathComponent(files[index]).path,
-        message: "cannot append a metrics row (\(WholeAppend.describe(code))); the metrics files keep the rows before it")
+        message:
+          "cannot append a metrics row (\(WholeAppend.describe(code))); the metrics files keep the rows before it")
     }
   }
 
