@@ -259,9 +259,11 @@ enum TrainCommand: Command {
       "  strategy \(config.strategy.rawValue), \(counted(config.workers, "worker")), \(config.syncMode.rawValue)"
     if config.strategy.usesPeriodicSync {
       let settings = config.strategySettings
-      strategy +=
-        ", tau \(settings.communicationPeriod), pull \(settings.pullStrength.argumentText), "
-        + "proximity \(settings.proximityStrength.argumentText)"
+      strategy += ", tau \(settings.communicationPeriod), pull \(settings.pullStrength.argumentText)"
+      // Only what the strategy uses: EASGD has no proximity pull.
+      if config.strategy.settingsUsed.contains(.proximityStrength) {
+        strategy += ", proximity \(settings.proximityStrength.argumentText)"
+      }
     }
     var steps = "  \(counted(stepsPerEpoch, "step")) per epoch per worker; center batch norm: \(config.bufferPolicy.rawValue)"
     if config.bufferPolicy == .recompute { steps += " over \(counted(config.batchNormBatches, "batch", "batches"))" }

@@ -105,6 +105,18 @@ final class StrategyOptionTests: XCTestCase {
     XCTAssertTrue(samLine.contains("(strategies: dp-sam;"), samLine)
   }
 
+  func testRunHeader_showsOnlyTheSettingsTheStrategyUses() throws {
+    func strategyLine(_ strategy: String) throws -> String {
+      let config = try configuration(["--strategy", strategy, "--workers", "2", "--steps", "1"])
+      let header = TrainCommand.header(
+        config, parameterCount: 10, stepsPerEpoch: 4, resumedAfter: nil, output: URL(fileURLWithPath: "/tmp/run"))
+      return String(header.split(separator: "\n")[1])
+    }
+    XCTAssertEqual(try strategyLine("easgd"), "  strategy easgd, 2 workers, sync, tau 4, pull 0.1")
+    XCTAssertEqual(try strategyLine("lsgd"), "  strategy lsgd, 2 workers, sync, tau 4, pull 0.1, proximity 0.1")
+    XCTAssertEqual(try strategyLine("dp-sgd"), "  strategy dp-sgd, 2 workers, sync")
+  }
+
   func testCompare_passesAStrategySpecificOptionOnlyToTheStrategiesThatUseIt() throws {
     let parsed = try CompareCommand.parse([
       "--strategies", "dp-sgd,easgd,lsgd", "--comm-period", "2", "--proximity", "0.05", "--steps", "3",
