@@ -67,6 +67,8 @@ extension TrainCommand {
       data = try config.loadData()
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
+    } catch let error as ShardTooSmallError {
+      throw usageError(error)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     } catch {

@@ -34,6 +34,7 @@ public final class DistributedTrainer {
     task: TrainingTask, settings: RunSettings, strategy: any DistributedStrategy, description: JSONValue = .null
   ) throws {
     try settings.validate()
+    BuildCheck.warnOnce()
     self.task = task
     self.settings = settings
     self.strategy = strategy

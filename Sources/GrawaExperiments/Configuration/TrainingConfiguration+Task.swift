@@ -74,15 +74,14 @@ extension TrainingConfiguration {
   /// ``DatasetSource``, cross-entropy, SGD (with SAM around it for DP+SAM), its schedule, and an
   /// evaluation on the test set with batch-norm statistics re-estimated over a fixed sample of
   /// training batches (``BufferPolicy/recompute``) or averaged.
-  /// - Throws: ``SettingError`` from ``validate()``, or ``ConfigurationError`` when a worker's
-  ///   shard holds no full batch.
+  /// - Throws: ``SettingError`` from ``validate()``, or ``ShardTooSmallError`` when a worker's
+  ///   shard of the loaded training set holds no full batch.
   public func makeTask(data: ConfiguredData) throws -> TrainingTask {
     try validate()
-    let shardSize = data.train.count / workers
-    guard shardSize >= batchSize else {
-      throw ConfigurationError(
-        "each of the \(workers) workers gets \(shardSize) training images, fewer than one batch (\(batchSize)): "
-          + "use more data, fewer workers or a smaller batch size")
+    guard data.train.count / workers >= batchSize else {
+      throw ShardTooSmallError(
+        images: data.train.count, dataset: data.train.name, workers: workers, batchSize: batchSize,
+        trainLimit: trainLimit)
     }
     let model = self.model
     let input = data.inputShape
