@@ -23,77 +23,15 @@ import json
 import statistics
 import time
 
+import os
+import sys
+
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class OptionABlock(nn.Module):
-    """relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), option-A shortcut."""
-
-    def __init__(self, in_planes, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.pad is None:
-            shortcut = x
-        else:
-            shortcut = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
-        return F.relu(out + shortcut)
-
-
-class CIFARResNet(nn.Module):
-    def __init__(self, depth=20, classes=10):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers = []
-        in_planes = 16
-        for planes, stride in ((16, 1), (32, 2), (64, 2)):
-            for index in range(n):
-                layers.append(OptionABlock(in_planes, planes, stride if index == 0 else 1))
-                in_planes = planes
-        self.layers = nn.Sequential(*layers)
-        self.linear = nn.Linear(64, classes)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layers(x)
-        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
-        return self.linear(x)
-
-
-class VGG16(nn.Module):
-    configuration = [64, 64, None, 128, 128, None, 256, 256, 256, None,
-                     512, 512, 512, None, 512, 512, 512, None]
-
-    def __init__(self, classes=10):
-        super().__init__()
-        layers = []
-        channels = 3
-        for width in self.configuration:
-            if width is None:
-                layers.append(nn.MaxPool2d(2))
-                continue
-            layers += [nn.Conv2d(channels, width, 3, padding=1, bias=True),
-                       nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
-            channels = width
-        self.features = nn.Sequential(*layers)
-        self.classifier = nn.Sequential(
-            nn.Dropout(0.5), nn.Linear(512, 512), nn.ReLU(inplace=True),
-            nn.Dropout(0.5), nn.Linear(512, 512), nn.ReLU(inplace=True),
-            nn.Linear(512, classes))
-
-    def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
+# The modules matching swift-grawa's models, shared with Examples/scripts/load-in-pytorch.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Examples", "scripts"))
+from grawa_torch_models import CIFARResNet, VGG16  # noqa: E402
 
 
 MODELS = {"resnet20": CIFARResNet, "vgg16": VGG16}

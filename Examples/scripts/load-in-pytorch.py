@@ -7,8 +7,8 @@
 
 Needs `pip install torch safetensors numpy`. The file's metadata (written by the exporter) names
 the model, the input shape, the classes, the dataset and the evaluation transform; this script
-builds the matching PyTorch module (tiny-cnn, or the CIFAR ResNets resnet20/resnet56 with
-option-A shortcuts), loads the tensors with a strict `load_state_dict`, reads the dataset's test
+builds the matching PyTorch module (grawa_torch_models.py: tiny-cnn, resnet20, resnet56, vgg16),
+loads the tensors with a strict `load_state_dict`, reads the dataset's test
 set (IDX files of Fashion-MNIST/MNIST, gzip or plain; CIFAR-10 binary `test_batch.bin`), applies
 the same transform (bytes / 255, center crop, per-channel normalisation) and evaluates in
 inference mode. With `--expect` (the JSON `grawa-train evaluate --json` prints, or a number in
@@ -24,90 +24,12 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-
-# --- Models: the same parameter names and shapes as swift-grawa's GrawaNN models. ---
-
-
-class TinyCNN(nn.Module):
-    """conv(8) - bn - relu - maxpool 2 - conv(16) - bn - relu - global average - linear."""
-
-    def __init__(self, channels, classes):
-        super().__init__()
-        self.body = nn.Sequential()
-        self.body.add_module("conv1", nn.Conv2d(channels, 8, 3, padding=1, bias=False))
-        self.body.add_module("bn1", nn.BatchNorm2d(8))
-        self.body.add_module("relu1", nn.ReLU())
-        self.body.add_module("pool", nn.MaxPool2d(2))
-        self.body.add_module("conv2", nn.Conv2d(8, 16, 3, padding=1, bias=False))
-        self.body.add_module("bn2", nn.BatchNorm2d(16))
-        self.body.add_module("relu2", nn.ReLU())
-        self.body.add_module("gap", nn.AdaptiveAvgPool2d(1))
-        self.body.add_module("flatten", nn.Flatten())
-        self.body.add_module("fc", nn.Linear(16, classes))
-
-    def forward(self, x):
-        return self.body(x)
-
-    def load_grawa(self, tensors):
-        # Our Sequential names its children without the "body." prefix.
-        self.body.load_state_dict(tensors)
-
-
-class OptionABlock(nn.Module):
-    """He et al.'s CIFAR basic block; the shortcut of a widening block subsamples by 2 and pads
-    planes/4 zero channels on each side (no parameters)."""
-
-    def __init__(self, in_planes, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        shortcut = x if self.pad is None else F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
-        return F.relu(out + shortcut)
-
-
-class CIFARResNet(nn.Module):
-    def __init__(self, depth, channels, classes):
-        super().__init__()
-        blocks = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        in_planes = 16
-        for stage, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
-            layers = []
-            for index in range(blocks):
-                layers.append(OptionABlock(in_planes, planes, stride if index == 0 else 1))
-                in_planes = planes
-            setattr(self, f"layer{stage}", nn.Sequential(*layers))
-        self.linear = nn.Linear(64, classes)
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer3(self.layer2(self.layer1(out)))
-        out = F.avg_pool2d(out, out.size(3))
-        return self.linear(out.flatten(1))
-
-    def load_grawa(self, tensors):
-        self.load_state_dict(tensors)
-
-
-def build(name, channels, classes):
-    if name == "tiny-cnn":
-        return TinyCNN(channels, classes)
-    if name in ("resnet20", "resnet56"):
-        return CIFARResNet(int(name[len("resnet"):]), channels, classes)
-    sys.exit(f"error: model '{name}' is not defined in this script (tiny-cnn, resnet20, resnet56 are)")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from grawa_torch_models import build  # noqa: E402  (the modules matching swift-grawa's models)
 
 
 # --- Data ---
@@ -192,8 +114,9 @@ def main():
     channels, height, width = json.loads(meta["grawa.input_shape"])
     classes = json.loads(meta["grawa.classes"])
     model = build(meta["grawa.model"], channels, len(classes))
-    tensors = load_file(args.file)
-    (model.load_grawa if hasattr(model, "load_grawa") else model.load_state_dict)(tensors)
+    if model is None:
+        sys.exit(f"error: model '{meta['grawa.model']}' is not defined in grawa_torch_models.py")
+    model.load_state_dict(load_file(args.file))  # strict: every name and shape must match
     model.eval()
 
     dataset = meta["grawa.dataset"]

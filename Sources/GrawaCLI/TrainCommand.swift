@@ -225,7 +225,7 @@ enum TrainCommand: Command {
         header(config, parameterCount: trainer.parameterCount, stepsPerEpoch: trainer.stepsPerEpoch,
           resumedAfter: resumeState?.boundary, output: output))
     }
-    let reporter = ProgressLine(enabled: !quiet)
+    let reporter = ProgressLine(enabled: !quiet, imagesPerStep: config.workers * config.batchSize)
     let summary: TrainingSummary
     do {
       summary = try trainer.run(metrics: [log, events], checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
@@ -398,61 +398,5 @@ final class InterruptHandler {
       if firstSignal == nil { firstSignal = number }
       return count
     }
-  }
-}
-
-/// A progress display: one line rewritten in place on a terminal, a plain line every 30 s otherwise.
-final class ProgressLine {
-  private let enabled: Bool
-  private let isTerminal = isatty(STDOUT_FILENO) == 1
-  private var lastPrint = Date.distantPast
-  private var drewLine = false
-
-  init(enabled: Bool) { self.enabled = enabled }
-
-  func update(_ report: TrainingProgressReport) {
-    guard enabled else { return }
-    let now = Date()
-    let interval: TimeInterval = isTerminal ? 0.2 : 30
-    guard now.timeIntervalSince(lastPrint) >= interval else { return }
-    lastPrint = now
-    // Before the first step there is no loss yet: "-", not "nan" (which would look like divergence).
-    var text = String(
-      format: "epoch %.2f  step %d  loss %@  error %@  %@ trained", report.epoch, report.step,
-      TrainCommand.measured(report.trainLoss, "%.4f"), TrainCommand.measured(100 * report.trainError, "%.2f%%"),
-      clock(report.trainingSeconds))
-    if let left = report.secondsLeft, left.isFinite { text += "  ~\(clock(left)) left" }
-    if isTerminal {
-      StandardStreams.writeOutput("\r\u{1B}[K" + text)
-      drewLine = true
-    } else {
-      say(text)
-    }
-  }
-
-  /// Shows `text` as the progress line (throttled like ``update(_:)``).
-  func show(_ text: String) {
-    guard enabled else { return }
-    let now = Date()
-    guard now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.2 : 30) else { return }
-    lastPrint = now
-    if isTerminal {
-      StandardStreams.writeOutput("\r\u{1B}[K" + text)
-      drewLine = true
-    } else {
-      say(text)
-    }
-  }
-
-  func finish() {
-    if drewLine {
-      StandardStreams.writeOutput("\n")
-      drewLine = false
-    }
-  }
-
-  private func clock(_ seconds: Double) -> String {
-    let total = Int(seconds.rounded())
-    return String(format: "%d:%02d:%02d", total / 3600, (total / 60) % 60, total % 60)
   }
 }

@@ -16,6 +16,20 @@ public struct TrainingProgressReport: Sendable {
   public var secondsLeft: Double?
   /// The metrics row, when this report follows an evaluation.
   public var evaluation: MetricsRow?
+
+  /// A report from its figures.
+  public init(
+    epoch: Double, step: Int, trainLoss: Double, trainError: Double, trainingSeconds: Double,
+    secondsLeft: Double? = nil, evaluation: MetricsRow? = nil
+  ) {
+    self.epoch = epoch
+    self.step = step
+    self.trainLoss = trainLoss
+    self.trainError = trainError
+    self.trainingSeconds = trainingSeconds
+    self.secondsLeft = secondsLeft
+    self.evaluation = evaluation
+  }
 }
 
 /// The outcome of a run; written to `summary.json`.

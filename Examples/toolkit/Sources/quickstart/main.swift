@@ -16,7 +16,7 @@ let runs = URL(fileURLWithPath: "runs/mine")
 let summary = try trainer.run(
   metrics: [try RunLog(directory: runs, metricNames: ["weights"])],
   checkpoint: runs.appendingPathComponent("checkpoint.grawa"))
-print("\(summary.steps) steps, \(summary.syncs) syncs, center test error \(summary.finalTest.error)")
+print("steps \(summary.steps), syncs \(summary.syncs), center test error \(summary.finalTest.error)")
 
 // The trained center as your own model type: evaluate it, and export it for PyTorch.
 let state = try CheckpointFile.read(from: runs.appendingPathComponent("checkpoint.grawa"))

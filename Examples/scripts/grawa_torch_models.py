@@ -1,0 +1,111 @@
+"""PyTorch modules matching swift-grawa's models (Sources/GrawaNN/Models): the same layers, and the
+same parameter and buffer names and shapes, so a file from `grawa-train export` loads with a strict
+`load_state_dict`. Used by load-in-pytorch.py and Benchmarks/pytorch_train_step.py.
+
+- tiny-cnn: conv(8) - bn - relu - maxpool 2 - conv(16) - bn - relu - global average - linear
+  (convolutions without bias), named as swift-grawa's Sequential names them (conv1, bn1, ..., fc).
+- resnet20 / resnet56: He et al.'s CIFAR ResNet with option-A shortcuts (stride-2 subsampling
+  and zero channel padding, no parameters), convolutions without bias; names conv1, bn1,
+  layer1.0.conv1, ..., linear (akamaster's pytorch_resnet_cifar10, as the GRAWA authors use).
+- vgg16: batch norm after every convolution (convolutions with bias), a 2x2 max pool that
+  leaves maps smaller than 2 alone (swift-grawa's HalvingMaxPool, so 28x28 inputs work), and the
+  classifier Dropout(0.5), Linear 512-512, ReLU, Dropout(0.5), Linear 512-512, ReLU, Linear.
+"""
+
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class TinyCNN(nn.Sequential):
+    def __init__(self, channels=3, classes=10):
+        super().__init__()
+        self.add_module("conv1", nn.Conv2d(channels, 8, 3, padding=1, bias=False))
+        self.add_module("bn1", nn.BatchNorm2d(8))
+        self.add_module("relu1", nn.ReLU())
+        self.add_module("pool", nn.MaxPool2d(2))
+        self.add_module("conv2", nn.Conv2d(8, 16, 3, padding=1, bias=False))
+        self.add_module("bn2", nn.BatchNorm2d(16))
+        self.add_module("relu2", nn.ReLU())
+        self.add_module("gap", nn.AdaptiveAvgPool2d(1))
+        self.add_module("flatten", nn.Flatten())
+        self.add_module("fc", nn.Linear(16, classes))
+
+
+class OptionABlock(nn.Module):
+    """relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)); a widening block's shortcut subsamples
+    by 2 and pads planes/4 zero channels on each side."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        shortcut = x if self.pad is None else F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
+        return F.relu(out + shortcut)
+
+
+class CIFARResNet(nn.Module):
+    def __init__(self, depth=20, channels=3, classes=10):
+        super().__init__()
+        blocks = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        in_planes = 16
+        for stage, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
+            layers = []
+            for index in range(blocks):
+                layers.append(OptionABlock(in_planes, planes, stride if index == 0 else 1))
+                in_planes = planes
+            setattr(self, f"layer{stage}", nn.Sequential(*layers))
+        self.linear = nn.Linear(64, classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
+
+
+class HalvingMaxPool(nn.Module):
+    def forward(self, x):
+        return x if min(x.shape[2], x.shape[3]) < 2 else F.max_pool2d(x, 2)
+
+
+class VGG16(nn.Module):
+    configuration = [64, 64, None, 128, 128, None, 256, 256, 256, None,
+                     512, 512, 512, None, 512, 512, 512, None]
+
+    def __init__(self, channels=3, classes=10):
+        super().__init__()
+        layers = []
+        for width in self.configuration:
+            if width is None:
+                layers.append(HalvingMaxPool())
+                continue
+            layers += [nn.Conv2d(channels, width, 3, padding=1, bias=True),
+                       nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+            channels = width
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(
+            nn.Dropout(0.5), nn.Linear(512, 512), nn.ReLU(inplace=True),
+            nn.Dropout(0.5), nn.Linear(512, 512), nn.ReLU(inplace=True),
+            nn.Linear(512, classes))
+
+    def forward(self, x):
+        return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
+
+
+def build(name, channels=3, classes=10):
+    """The module of grawa-train's model `name`, or None when it is not defined here."""
+    if name == "tiny-cnn":
+        return TinyCNN(channels, classes)
+    if name in ("resnet20", "resnet56"):
+        return CIFARResNet(int(name[len("resnet"):]), channels, classes)
+    if name == "vgg16":
+        return VGG16(channels, classes)
+    return None
