@@ -164,7 +164,7 @@ enum TrainCommand: Command {
         throw CLIError.usage(
           "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
       }
-      if manager.fileExists(atPath: output.appendingPathComponent("metrics.csv").path) {
+      if holdsMetricsRows(output) {
         throw CLIError.usage(
           "'--output \(output.path)' holds the files of an earlier run that has no checkpoint to --resume from: "
             + "remove them or choose another directory")
@@ -252,6 +252,15 @@ enum TrainCommand: Command {
       say("interrupted: checkpoint written; continue with: grawa-train train --resume \(output.path)")
       throw interrupts.signal == SIGINT ? CLIError.interrupted : CLIError.preempted(signal: interrupts.signal)
     }
+  }
+
+  /// Whether `directory`'s `metrics.csv` has rows (more than its header line). A run killed
+  /// before its first checkpoint leaves the header alone, and a new run may take the directory.
+  static func holdsMetricsRows(_ directory: URL) -> Bool {
+    let url = directory.appendingPathComponent("metrics.csv")
+    guard FileManager.default.fileExists(atPath: url.path) else { return false }
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return true }
+    return text.split(separator: "\n", omittingEmptySubsequences: true).count > 1
   }
 
   static func fraction(_ part: Double, of whole: Double) -> Double { whole > 0 ? part / whole : 0 }

@@ -38,3 +38,65 @@ final class StartupSignalTests: XCTestCase {
     XCTAssertEqual(resumed.status, 0, resumed.standardError)
   }
 }
+
+/// A run killed before its first periodic checkpoint (issue 16's kill loop: SIGKILL at a random
+/// moment) leaves a directory that can be continued: a new run writes a checkpoint before its
+/// first step, and a directory whose metrics file holds only its header may be taken by a new run.
+final class EarlyKillTests: XCTestCase {
+  private var root = URL(fileURLWithPath: "/nonexistent")
+
+  override func setUpWithError() throws {
+    root = FileManager.default.temporaryDirectory.appendingPathComponent("early-kill-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: root)
+  }
+
+  private func arguments(_ output: URL, steps: Int) -> [String] {
+    [
+      "train", "--model", "tiny-cnn", "--dataset", "synthetic", "--train-limit", "256", "--test-limit", "32",
+      "--batch-size", "16", "--workers", "2", "--steps", "\(steps)", "--threads", "2", "--quiet",
+      "--output", output.path,
+    ]
+  }
+
+  func testNewRun_writesACheckpointBeforeItsFirstStep_soAKillBeforeTheFirstIntervalCanResume() throws {
+    let output = root.appendingPathComponent("run")
+    let process = Process()
+    process.executableURL = CommandLineTests.productsDirectory.appendingPathComponent("grawa-train")
+    // The default cadence, 10 minutes: without the first checkpoint there would be none for 10 minutes.
+    process.arguments = arguments(output, steps: 100_000_000)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    let checkpoint = output.appendingPathComponent("checkpoint.grawa")
+    let deadline = Date().addingTimeInterval(60)
+    while !FileManager.default.fileExists(atPath: checkpoint.path), Date() < deadline, process.isRunning {
+      usleep(20_000)
+    }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.path), "no checkpoint before the first interval")
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let resumed = try CommandLineTests.run(["train", "--resume", output.path, "--steps", "2", "--quiet"])
+    XCTAssertEqual(resumed.status, 0, resumed.standardError)
+  }
+
+  func testDirectoryWithOnlyAMetricsHeader_isTakenByANewRun_oneWithRowsIsRefused() throws {
+    let output = root.appendingPathComponent("run")
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+    let metrics = output.appendingPathComponent("metrics.csv")
+    try Data("seconds,training_seconds,epoch,step\n".utf8).write(to: metrics)
+    let started = try CommandLineTests.run(arguments(output, steps: 2))
+    XCTAssertEqual(started.status, 0, started.standardError)
+
+    let other = root.appendingPathComponent("other")
+    try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+    try Data("seconds,training_seconds,epoch,step\n1,1,0.5,4\n".utf8).write(to: other.appendingPathComponent("metrics.csv"))
+    let refused = try CommandLineTests.run(arguments(other, steps: 2))
+    XCTAssertEqual(refused.status, 2, refused.standardError)
+    XCTAssertTrue(refused.standardError.contains("holds the files of an earlier run"), refused.standardError)
+  }
+}

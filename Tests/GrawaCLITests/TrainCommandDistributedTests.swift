@@ -1,4 +1,5 @@
 import Foundation
+import GrawaDistributed
 import XCTest
 
 /// End-to-end tests of `grawa-train train` with distributed strategies: the built binary's exit
@@ -516,9 +517,12 @@ final class TrainCommandDistributedTests: XCTestCase {
       outcome.standardError.range(
         of: #"worker [0-9]+ diverged at step [0-9]+"#, options: .regularExpression),
       outcome.standardError)
+    // No checkpoint from the bad state: only the one a new run writes before its first step
+    // (periodic checkpoints are on by default), which stays as the last healthy one.
     let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-    XCTAssertFalse(
-      contents.contains { $0.contains("checkpoint") },
-      "checkpoint files after divergence: \(contents)")
+    XCTAssertFalse(contents.contains { $0.contains("partial") }, "\(contents)")
+    let state = try CheckpointFile.read(from: directory.appendingPathComponent("checkpoint.grawa"))
+    XCTAssertEqual(state.boundary, 0)
+    XCTAssertTrue(state.workers.allSatisfy { $0.parameters.allSatisfy(\.isFinite) })
   }
 }

@@ -39,7 +39,8 @@ struct RunBudget: Sendable {
   var maxSeconds: Double?
   /// Evaluate whenever a multiple of this many steps is crossed.
   var evaluationSteps: Int
-  /// Checkpoint every this many training seconds, if set.
+  /// Checkpoint every this many training seconds, if set (and, for a new run, before the first
+  /// step).
   var checkpointSeconds: Double?
 }
 
@@ -165,6 +166,9 @@ final class RunController: @unchecked Sendable {
       checkpoint = true
       lastCheckpointSeconds = seconds
     }
+    // A new run with periodic checkpoints writes one before its first step: killed before its
+    // first interval, it is still resumable.
+    if !repeated, boundary == 0, budget.checkpointSeconds != nil { checkpoint = true }
     return BoundaryDecision(evaluate: evaluate, checkpoint: checkpoint, stop: stop, trainingSeconds: seconds)
   }
 

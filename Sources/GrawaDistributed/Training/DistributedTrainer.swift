@@ -213,16 +213,22 @@ public final class DistributedTrainer {
                 lastWeighted = try evaluator.evaluate(parameters: weighted, workerBuffers: buffers)
               }
             }
-            evaluations += 1
             try HealthCheck.evaluation(lastTest, weighted: lastWeighted, step: snapshots.first?.steps ?? 0)
             let row = metricsRow(
               snapshots: snapshots, decision: decision, syncs: centerInfo.syncCount, metrics: centerInfo.lastMetrics,
               test: lastTest, weighted: lastWeighted, wallSeconds: earlierWall + Date().timeIntervalSince(wallStart))
-            for sink in sinks {
-              try sink.append(row)
+            // A stop where a resumed run started (a signal before its first step), when the
+            // checkpoint's rows already end with this step's evaluation: evaluated again for the
+            // summary, but not logged twice.
+            let logged = boundary == startBoundary && resumeFrom != nil && rows.last?.step == row.step
+            if !logged {
+              evaluations += 1
+              for sink in sinks {
+                try sink.append(row)
+              }
+              rows.append(row)
             }
             lastRow = row
-            rows.append(row)
             progress(
               TrainingProgressReport(
                 epoch: row.epoch, step: row.step, trainLoss: row.trainLoss ?? .nan, trainError: row.trainError ?? .nan,

@@ -200,6 +200,21 @@ final class DistributedTrainerTests: XCTestCase {
     XCTAssertEqual(outcome.state.workers[0].steps, 0)
   }
 
+  /// A signal right after a resume (found by the kill loop): the stop at the resumed boundary
+  /// must not log that boundary's evaluation a second time.
+  func testInterruptRightAfterAResume_logsNoRowTwice() throws {
+    let directory = temporaryDirectory()
+    let first = try run(configuration(.easgd, steps: 4), directory: directory)
+    XCTAssertEqual(first.rows.last?.step, 4)
+    let control = RunControl()
+    control.interrupt()
+    let again = try run(configuration(.easgd, steps: 8), directory: directory, resume: true, control: control)
+    XCTAssertEqual(again.summary.stopReason, "interrupted")
+    XCTAssertEqual(again.rows.map(\.step), first.rows.map(\.step))
+    XCTAssertEqual(again.state.evaluations, first.state.evaluations)
+    XCTAssertEqual(again.state.rows.map(\.step), first.rows.map(\.step))
+  }
+
   // MARK: - Asynchronous mode
 
   func testAsynchronousMode_convergesAndNeverDeadlocks() throws {
