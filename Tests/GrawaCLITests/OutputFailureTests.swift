@@ -105,9 +105,12 @@ final class OutputFailureTests: XCTestCase {
   // MARK: - Bug 6: a file-size limit
 
   func testFileSizeLimitAtTheCheckpoint_isReportedNamingTheFile_andLeavesNoTemporaryFile() throws {
-    // 40 blocks of 512 bytes: the run files fit, the checkpoint (about 40 KB) does not.
+    // 40 blocks of 512 bytes: the run files fit, the checkpoint (about 40 KB) does not. Periodic
+    // checkpoints off, so the first checkpoint is the final one, after rows were written.
     let output = directory.appendingPathComponent("limit40")
-    let command = "ulimit -f 40; exec '\(executable.path)' " + tinyRun(output, steps: 6).map { "'\($0)'" }.joined(separator: " ")
+    let command =
+      "ulimit -f 40; exec '\(executable.path)' "
+      + (tinyRun(output, steps: 6) + ["--checkpoint-every", "0"]).map { "'\($0)'" }.joined(separator: " ")
     let outcome = try runShell(command)
     XCTAssertEqual(outcome.status, 1, "killed by SIGXFSZ (153) or another signal? \(outcome.standardError)")
     let checkpoint = output.appendingPathComponent("checkpoint.grawa").path
@@ -129,11 +132,13 @@ final class OutputFailureTests: XCTestCase {
 
   func testFileSizeLimitWhileAppendingMetrics_leavesWholeRowsOnly() throws {
     // 8 blocks: 4 KiB. With an evaluation every step, metrics.jsonl (about 200 bytes a row) is
-    // the first file to reach it, in the middle of a row.
+    // the first file to reach it, in the middle of a row (periodic checkpoints off: the first
+    // would be written, and fail, before the first step).
     let output = directory.appendingPathComponent("limit8")
     let command =
       "ulimit -f 8; exec '\(executable.path)' "
-      + (tinyRun(output, steps: 64, evaluateEvery: "0.0625") + ["--quiet"]).map { "'\($0)'" }.joined(separator: " ")
+      + (tinyRun(output, steps: 64, evaluateEvery: "0.0625") + ["--quiet", "--checkpoint-every", "0"])
+      .map { "'\($0)'" }.joined(separator: " ")
     let outcome = try runShell(command)
     XCTAssertEqual(outcome.status, 1, outcome.standardError)
     XCTAssertTrue(
