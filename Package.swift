@@ -22,8 +22,10 @@ let package = Package(
     .library(name: "GrawaExperiments", targets: ["GrawaExperiments"]),
     .library(name: "GrawaPlot", targets: ["GrawaPlot"]),
     .library(name: "GrawaMPI", targets: ["GrawaMPI"]),
+    .library(name: "GrawaDistributedMPI", targets: ["GrawaDistributedMPI"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
     .executable(name: "grawa-mpi-check", targets: ["grawa-mpi-check"]),
+    .executable(name: "grawa-mpi-train-check", targets: ["grawa-mpi-train-check"]),
     .executable(name: "grawa-mpi-bench", targets: ["grawa-mpi-bench"]),
   ],
   traits: [
@@ -56,7 +58,18 @@ let package = Package(
     .systemLibrary(
       name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "GrawaMPI", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+    // The engine over MPI: the trainer's process group and a synchronous transport (trait MPI).
+    .target(
+      name: "GrawaDistributedMPI",
+      dependencies: ["GrawaMPI", "GrawaDistributed", "GrawaTensor"]),
     .executableTarget(name: "grawa-mpi-check", dependencies: ["GrawaMPI"]),
+    // Every strategy under every rank layout, fingerprinted (run by GrawaMPITests).
+    .executableTarget(
+      name: "grawa-mpi-train-check",
+      dependencies: [
+        "GrawaMPI", "GrawaDistributedMPI", "GrawaDistributed", "GrawaExperiments", "GrawaNN", "GrawaOptim",
+        "GrawaData", "GrawaTensor",
+      ]),
     .executableTarget(name: "grawa-mpi-bench", dependencies: ["GrawaMPI"], path: "Benchmarks/grawa-mpi-bench"),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),

@@ -115,19 +115,24 @@ extension TrainingConfiguration {
 extension DistributedTrainer {
   /// Loads the data and prepares a run of `configuration` with its built-in strategy (and, for
   /// DP+SAM, a SAM optimizer around SGD); checkpoints record the configuration.
+  /// - Parameter processGroup: the processes of a multi-process run (an MPI job), or `nil`.
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
-  public convenience init(configuration: TrainingConfiguration) throws {
+  public convenience init(configuration: TrainingConfiguration, processGroup: (any ProcessGroup)? = nil) throws {
     try configuration.validate()
-    try self.init(configuration: configuration, strategy: try configuration.strategy.make(configuration.strategySettings))
+    try self.init(
+      configuration: configuration, strategy: try configuration.strategy.make(configuration.strategySettings),
+      processGroup: processGroup)
   }
 
   /// Prepares a run of `configuration` with a custom `strategy` (the configuration's strategy
   /// fields are then only recorded, not used).
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
-  public convenience init(configuration: TrainingConfiguration, strategy: any DistributedStrategy) throws {
+  public convenience init(
+    configuration: TrainingConfiguration, strategy: any DistributedStrategy, processGroup: (any ProcessGroup)? = nil
+  ) throws {
     let task = try configuration.makeTask(data: try configuration.loadData())
     try self.init(
       task: task, settings: configuration.runSettings, strategy: strategy,
-      description: try JSONValue(encoding: configuration))
+      description: try JSONValue(encoding: configuration), processGroup: processGroup)
   }
 }
