@@ -77,10 +77,14 @@ let package = Package(
     .target(
       name: "Grawa",
       dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot"]),
-    // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
+    // The command-line driver's logic; with the trait MPI, `train` runs under mpirun.
     .target(
       name: "GrawaCLI",
-      dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot"]),
+      dependencies: [
+        "GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot",
+        .target(name: "GrawaMPI", condition: .when(traits: ["MPI"])),
+        .target(name: "GrawaDistributedMPI", condition: .when(traits: ["MPI"])),
+      ]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
     // Examples: small programs that use the libraries as a user would.
     .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
@@ -111,7 +115,8 @@ let package = Package(
     .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "Grawa", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN"]),
-    // grawa-mpi-check under mpirun, and GrawaMPI's pure types; compiles empty without trait MPI.
-    .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI"]),
+    // grawa-mpi-check and grawa-mpi-train-check under mpirun (and, with them built, grawa-train), and
+    // GrawaMPI's pure types; compiles empty without trait MPI.
+    .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI", "GrawaExperiments"]),
   ]
 )
