@@ -64,8 +64,10 @@
       try world.gather(bytes, to: 0)?.arrays
     }
 
-    /// `MPI_Bcast` from rank 0, allowed `pauseTimeout` (rank 0 may be evaluating meanwhile).
+    /// `MPI_Bcast` from rank 0; the other ranks are allowed `pauseTimeout` (rank 0 may be
+    /// evaluating meanwhile), rank 0 the usual timeout.
     public func broadcastFromFirst(_ bytes: [UInt8]) throws -> [UInt8] {
+      guard rank != 0 else { return try world.broadcast(bytes, from: 0) }
       let usual = world.operationTimeout
       world.operationTimeout = max(usual, pauseTimeout)
       defer { world.operationTimeout = usual }

@@ -120,6 +120,38 @@
       XCTAssertEqual(try CheckpointFile.read(from: checkpoint).workers.map(\.steps), [steps + 2, steps + 2])
     }
 
+    /// SIGSTOP rank 1 (a hung rank): rank 0 gives up after the 5 s `--mpi-timeout`, naming itself
+    /// and the operation it waited in, and MPI_Abort ends the job with exit code 124; the
+    /// checkpoint written before stays intact.
+    func testHungRank_endsTheRunAfterTheTimeout() throws {
+      let directory = makeDirectory()
+      let checkpoint = directory.appendingPathComponent("checkpoint.grawa")
+      let run = try MPIRun(
+        ranks: 2, program: "grawa-train",
+        arguments: ["train"] + Self.tiny + [
+          "--workers", "1", "--steps", "200", "--checkpoint-every", "0.0001", "--mpi-timeout", "5",
+          "--output", directory.path,
+        ])
+      let started = run.waitForOutput(timeout: 120) { _ in
+        (try? CheckpointFile.read(from: checkpoint)) != nil
+      }
+      XCTAssertTrue(started, run.output)
+      guard let victim = Self.pid(ofRank: 1, in: run.output) else {
+        _ = run.wait(timeout: 1)
+        return XCTFail("no pid for rank 1 in:\n\(run.output)")
+      }
+      let stoppedAt = Date()
+      XCTAssertEqual(kill(victim, SIGSTOP), 0)
+      let status = run.wait(timeout: 60)
+      // A stopped process ignores SIGTERM until it continues: let it go if it is still there.
+      kill(victim, SIGKILL)
+      XCTAssertEqual(status, 124, run.output)
+      XCTAssertLessThan(Date().timeIntervalSince(stoppedAt), 40, run.output)
+      XCTAssertTrue(run.output.contains("grawa-mpi: rank 0 of 2 on "), run.output)
+      XCTAssertTrue(run.output.contains("did not complete within 5"), run.output)
+      XCTAssertNoThrow(try CheckpointFile.read(from: checkpoint))
+    }
+
     /// The pid rank `rank` printed in the layout ("  rank R on HOST (pid P): workers ...").
     static func pid(ofRank rank: Int, in output: String) -> pid_t? {
       for line in output.split(separator: "\n") where line.hasPrefix("  rank \(rank) on ") {
