@@ -121,7 +121,8 @@ enum TrainCommand: Command {
     }
     // Under mpirun (grawa-train built with --traits MPI): rank 0 reads and writes the run's files
     // and prints; every rank trains its block of the workers.
-    let processes = try TrainProcesses.start(timeoutSeconds: try parsed[TrainOptions.mpiTimeout])
+    let processes = try TrainProcesses.start(
+      timeoutSeconds: try parsed[TrainOptions.mpiTimeout], combination: try parsed[TrainOptions.mpiCombination])
     let quiet = try parsed[TrainOptions.quiet] || !processes.isFirst
     var config: TrainingConfiguration
     var resumeState: RunState?
@@ -249,7 +250,9 @@ enum TrainCommand: Command {
     }
     guard let files else {
       // Another rank: rank 0 writes and prints the summary.
-      if summary.stopReason == StopReason.interrupted.rawValue { throw CLIError.interrupted }
+      if summary.stopReason == StopReason.interrupted.rawValue {
+        throw interrupts.signal == SIGINT ? CLIError.interrupted : CLIError.preempted(signal: interrupts.signal)
+      }
       return
     }
     do {

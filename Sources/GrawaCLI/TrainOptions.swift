@@ -148,6 +148,10 @@ enum TrainOptions {
     "mpi-timeout", "SECONDS", default: 300, in: .greaterThan(0),
     help: "Under mpirun: seconds one MPI operation may wait before every rank is ended (a hung rank).",
     resume: .allowed)
+  static let mpiCombination = Option<MPICombinationChoice>(
+    "mpi-combination", "MODE", default: .gather,
+    help: "Under mpirun: gather (bit-identical to one process) or reduce (one vector per rank per sync).",
+    resume: .allowed)
 
   /// Every option, in the order help lists them.
   static let all: [any OptionDeclaration] = [
@@ -157,7 +161,7 @@ enum TrainOptions {
     schedule,
     epochs, steps, minutes, evaluateEvery, bufferPolicy, batchNormBatches, checkpointEvery, seed,
     threads,
-    trainLimit, testLimit, output, resume, quiet, mpiTimeout,
+    trainLimit, testLimit, output, resume, quiet, mpiTimeout, mpiCombination,
   ]
 
   /// The option that sets `setting`, if any.

@@ -32,10 +32,12 @@ final class TrainProcesses {
   }
 
   /// Joins the MPI job if there is one (built with MPI and launched by `mpirun`), else runs alone.
-  /// - Parameter timeoutSeconds: how long any one MPI operation may wait before every rank is
-  ///   ended (a rank that hangs or died).
+  /// - Parameters:
+  ///   - timeoutSeconds: how long any one MPI operation may wait before every rank is ended (a
+  ///     rank that hangs or died).
+  ///   - combination: how the ranks combine the workers' vectors at a sync.
   /// - Throws: ``CLIError/failure(_:)`` when MPI cannot start.
-  static func start(timeoutSeconds: Double) throws -> TrainProcesses {
+  static func start(timeoutSeconds: Double, combination: MPICombinationChoice) throws -> TrainProcesses {
     #if MPI
       if launchedByMPI {
         let world: MPIWorld
@@ -44,20 +46,21 @@ final class TrainProcesses {
         } catch {
           throw CLIError.failure("cannot start MPI: \(error)")
         }
-        return TrainProcesses(world: world)
+        return TrainProcesses(world: world, combination: combination)
       }
-      return TrainProcesses(world: nil)
+      return TrainProcesses(world: nil, combination: combination)
     #else
       return TrainProcesses()
     #endif
   }
 
   #if MPI
-    private init(world: MPIWorld?) {
+    private init(world: MPIWorld?, combination: MPICombinationChoice) {
       self.world = world
       rank = world?.rank ?? 0
       count = world?.size ?? 1
-      group = world.map { MPIProcessGroup(world: $0) }
+      let mode: MPICombinationMode = combination == .gather ? .gather : .reduce
+      group = world.map { MPIProcessGroup(world: $0, combination: mode) }
     }
   #else
     private init() {
@@ -134,4 +137,15 @@ final class TrainProcesses {
       throw CLIError.failure("\(error)")
     }
   }
+}
+
+/// How the ranks of a run under `mpirun` combine the workers' vectors at a sync
+/// (`--mpi-combination`; docs/algorithms.md, "A sync").
+enum MPICombinationChoice: String, ChoiceOptionValue {
+  /// Every rank all-gathers every worker's vector: bit-identical to one process, W vectors per
+  /// rank per sync.
+  case gather
+  /// All-reduce of each rank's weighted sum (broadcast for a selection): one vector per rank
+  /// per sync, equal to one process up to the last bit of a float.
+  case reduce
 }

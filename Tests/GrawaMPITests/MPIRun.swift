@@ -51,6 +51,9 @@
       try process.run()
     }
 
+    /// The pid of `mpirun` (or of the program run alone).
+    var pid: pid_t { process.processIdentifier }
+
     /// Everything written to standard output and standard error so far, interleaved.
     var output: String {
       lock.lock()

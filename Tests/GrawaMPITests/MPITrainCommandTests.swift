@@ -152,6 +152,25 @@
       XCTAssertNoThrow(try CheckpointFile.read(from: checkpoint))
     }
 
+    /// SIGUSR1 to mpirun, which forwards it to every rank: the ranks agree to stop at the same
+    /// step, rank 0 writes the checkpoint, and the run exits 75 (pre-empted, resumable).
+    func testSIGUSR1ToMpirun_stopsEveryRankAtTheSameStepWithACheckpoint() throws {
+      let directory = makeDirectory()
+      let run = try MPIRun(
+        ranks: 2, program: "grawa-train",
+        arguments: ["train"] + Self.tiny + ["--workers", "1", "--steps", "200", "--output", directory.path])
+      let started = run.waitForOutput(timeout: 120) { $0.contains("eval  epoch 0.25") }
+      XCTAssertTrue(started, run.output)
+      XCTAssertEqual(kill(run.pid, SIGUSR1), 0)
+      let status = run.wait(timeout: 60)
+      XCTAssertEqual(status, 75, run.output)
+      XCTAssertTrue(run.output.contains("done (interrupted)"), run.output)
+      let saved = try CheckpointFile.read(from: directory.appendingPathComponent("checkpoint.grawa"))
+      XCTAssertEqual(Set(saved.workers.map(\.steps)).count, 1, "\(saved.workers.map(\.steps))")
+      XCTAssertLessThan(saved.workers[0].steps, 200)
+      XCTAssertEqual(try Self.metrics(in: directory).last?["step"], String(saved.workers[0].steps))
+    }
+
     /// The pid rank `rank` printed in the layout ("  rank R on HOST (pid P): workers ...").
     static func pid(ofRank rank: Int, in output: String) -> pid_t? {
       for line in output.split(separator: "\n") where line.hasPrefix("  rank \(rank) on ") {
