@@ -140,15 +140,17 @@ for kind in strategies {
   print("| \(kind.rawValue) | " + cells.joined(separator: " | ") + " |")
 }
 
+// Each strategy in its colour of every chart; lines that coincide (several strategies at 100%)
+// are told apart by the chart (dash, hollow markers, a few pixels apart).
 let chart = LineChart(
-  title: "Vincent function (lr \(base.learningRate), \(base.steps) steps): runs ending in the flattest valley "
-    + "(k = \(flattest)), \(seeds) seeds per noise level",
+  title: "Vincent function: runs ending in the flattest valley (k = \(flattest)); lr \(base.learningRate), "
+    + "\(base.steps) steps, \(seeds) seeds per noise level",
   xLabel: "gradient noise (standard deviation)", yLabel: "share of runs (%)",
   series: strategies.map { kind in
-    .init(name: kind.rawValue, points: zip(noiseLevels, fraction[kind]!).map { ($0, $1 * 100) })
+    .init(name: kind.rawValue, points: zip(noiseLevels, fraction[kind]!).map { ($0, $1 * 100) }, color: kind.chartColor)
   })
 do {
-  try chart.render(width: 760, height: 460).write(to: URL(fileURLWithPath: output))
+  try chart.render(width: 900, height: 480).write(to: URL(fileURLWithPath: output))
   print("\nchart: \(output)")
 } catch {
   FileHandle.standardError.write(Data("vincent: error: \(output): cannot write the chart (\(error.localizedDescription))\n".utf8))

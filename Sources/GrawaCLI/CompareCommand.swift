@@ -25,10 +25,12 @@ enum CompareCommand: Command {
       grawa-train compare --workers 4 --model resnet20 --dataset fashion-mnist --minutes 8 \\
         --schedule step-seconds:0.1@267 --seeds 0,1 --samples 500 --iterations 20 --output runs/cmp
     Every option of 'grawa-train train' except --strategy, --seed, --output and --resume applies
-    to all runs (the strategies' own defaults for --comm-period, --pull and --proximity stay
-    per strategy unless given). Order: all strategies for the first seed, then in reverse order
-    for the next seed, and so on. Each run is trained into OUTPUT/<strategy>-seed<k>, then its
-    final center is analysed as by 'grawa-train analyze' (flatness.json). After every run,
+    to all runs, except that a strategy-specific one (--comm-period, --pull, --proximity,
+    --norm-momentum, --local-norm-momentum, --sam-rho) goes only to the strategies that use it
+    and is refused if none of them does; the strategies' own defaults stay unless given.
+    Order: all strategies for the first seed, then in reverse order for the next seed, and so on.
+    Each run is trained into OUTPUT/<strategy>-seed<k>, then its final center is analysed as by
+    'grawa-train analyze' (flatness.json). After every run,
     OUTPUT/comparison.md, comparison.csv and comparison.svg are rewritten from the runs so far.
     Running the command again reuses finished runs whose config.json matches, resumes stopped
     ones, and refuses a directory trained with other settings.
@@ -47,6 +49,27 @@ enum CompareCommand: Command {
   /// The directory of one run under `root`.
   static func runDirectory(_ root: URL, strategy: StrategyKind, seed: UInt64) -> URL {
     root.appendingPathComponent("\(strategy.rawValue)-seed\(seed)")
+  }
+
+  /// Refuses a strategy-specific option that none of `strategies` uses (`--sam-rho` without
+  /// `dp-sam`), as `train` refuses it for its one strategy.
+  /// - Throws: ``CLIError/usage(_:)`` naming the option, the compared strategies and the ones it
+  ///   applies to.
+  static func refuseOptionsUnused(by strategies: [StrategyKind], _ parsed: ParsedArguments) throws {
+    guard let unused = parsed.given.first(where: { option in !strategies.contains { option.applies(to: $0) } })
+    else { return }
+    let compared = strategies.map(\.rawValue).joined(separator: ", ")
+    throw CLIError.usage(
+      "'\(unused.flag)' does nothing for any compared strategy (\(compared)): it applies only to "
+        + (unused.strategies ?? []).map(\.rawValue).joined(separator: ", "))
+  }
+
+  /// The `train` arguments of one run: the `train` options given to `compare` that apply to
+  /// `strategy` (a strategy-specific one only to the strategies that use it), then the strategy
+  /// and the seed.
+  static func trainArguments(_ parsed: ParsedArguments, strategy: StrategyKind, seed: UInt64) -> [String] {
+    parsed.arguments(for: CompareOptions.trainOptions.filter { $0.applies(to: strategy) })
+      + [TrainOptions.strategy.flag, strategy.rawValue, TrainOptions.seed.flag, String(seed)]
   }
 
   static func run(_ arguments: [String]) throws {
@@ -68,14 +91,13 @@ enum CompareCommand: Command {
     let threads = try parsed[TrainOptions.threads]
 
     // Every run's arguments and configuration, validated before anything starts.
-    let passed = parsed.arguments(for: CompareOptions.trainOptions)
+    try refuseOptionsUnused(by: strategies, parsed)
     let budget = parsed.arguments(for: CompareOptions.resumableTrainOptions)
     let quietFlag = quiet ? [TrainOptions.quiet.flag] : []
     let order = plan(strategies: strategies, seeds: seeds)
     var planned: [(strategy: StrategyKind, seed: UInt64, arguments: [String], configuration: TrainingConfiguration)] = []
     for (strategy, seed) in order {
-      let runArguments =
-        passed + [TrainOptions.strategy.flag, strategy.rawValue, TrainOptions.seed.flag, String(seed)]
+      let runArguments = trainArguments(parsed, strategy: strategy, seed: seed)
       let configuration = try TrainCommand.configuration(from: try TrainCommand.parse(runArguments))
       planned.append((strategy, seed, runArguments, configuration))
     }

@@ -124,11 +124,12 @@ struct ComparisonReport {
   var flatness: FlatnessSettings?
   var plannedRuns: Int
 
-  /// The strategies in the order they first appear.
+  /// The strategies of the runs so far, in the fixed order of every chart and table
+  /// (``StrategyKind/chartOrder``), whatever order they were run in.
   var strategies: [StrategyKind] {
     var list: [StrategyKind] = []
     for entry in entries where !list.contains(entry.strategy) { list.append(entry.strategy) }
-    return list
+    return list.sorted { $0.chartOrder < $1.chartOrder }
   }
 
   /// Writes `comparison.md`, `comparison.csv` and `comparison.svg` into `root` (each atomically).
@@ -274,45 +275,59 @@ struct ComparisonReport {
   /// Dash patterns telling seeds apart (the colour tells the strategy).
   static let seedDashes: [String?] = [nil, "7 4", "2 3", "10 3 2 3"]
 
-  /// Two charts side by side: every run's center test error against training time (colour:
-  /// strategy, dash: seed), and final test error against the Hessian Frobenius estimate (one dot
-  /// per run; against epochs reached when there is no analysis).
+  /// Two charts side by side, with one legend under both: every run's center test error against
+  /// training time (colour: strategy, as in every chart; dash: seed), and final test error
+  /// against the Hessian Frobenius estimate (one dot per run; against epochs reached when there
+  /// is no analysis). Strategies in their fixed order, whatever order the runs were made in.
   func chart() -> SVGDocument {
     let width = 1280.0
-    let height = 600.0
-    var svg = SVGDocument(width: width, height: height)
-    svg.text(
-      "Strategy comparison: \(configuration.model.rawValue) on \(configuration.dataset.rawValue), "
-        + "\(configuration.workers) workers", x: width / 2, y: 26, size: 17, anchor: "middle", weight: "bold")
+    let chartHeight = 560.0
+    let top = 40.0
     let order = strategies
-    func color(_ strategy: StrategyKind) -> String {
-      seriesColors[(order.firstIndex(of: strategy) ?? 0) % seriesColors.count]
+    let runs = entries.sorted { a, b in
+      a.strategy != b.strategy
+        ? a.strategy.chartOrder < b.strategy.chartOrder
+        : (seeds.firstIndex(of: a.seed) ?? 0) < (seeds.firstIndex(of: b.seed) ?? 0)
     }
-    let curves = entries.map { entry in
+    func dash(_ seed: UInt64) -> String? { Self.seedDashes[(seeds.firstIndex(of: seed) ?? 0) % Self.seedDashes.count] }
+    let curves = runs.map { entry in
       LineChart.Series(
         name: "\(entry.strategy.rawValue) seed \(entry.seed)",
         points: zip(entry.curve.trainingSeconds, entry.curve.testError).map { (x: $0, y: $1) },
-        color: color(entry.strategy),
-        dash: Self.seedDashes[(seeds.firstIndex(of: entry.seed) ?? 0) % Self.seedDashes.count])
+        color: entry.strategy.chartColor, dash: dash(entry.seed), marker: .circle)
     }
-    LineChart(title: "Center test error", xLabel: "training seconds", yLabel: "test error (%)", series: curves)
-      .draw(into: &svg, x: 0, y: 40, width: width / 2, height: height - 40)
     let analysed = entries.contains { $0.flatness != nil }
     let dots = order.map { strategy in
-      let runs = entries.filter { $0.strategy == strategy }
+      let runs = runs.filter { $0.strategy == strategy }
       return ScatterChart.Series(
         name: strategy.rawValue,
         points: runs.map { entry in
           (x: analysed ? entry.flatness?.frobeniusEstimate ?? .nan : entry.summary.epochs,
            y: 100 * entry.summary.finalTest.error)
         },
-        pointLabels: runs.map { "s\($0.seed)" }, color: color(strategy))
+        pointLabels: runs.map { "s\($0.seed)" }, color: strategy.chartColor)
     }
+    // One legend: a strategy's colour, then a seed's dash pattern (in grey).
+    let seedsShown = seeds.filter { seed in entries.contains { $0.seed == seed } }
+    let legend = Legend(
+      order.map { Legend.Entry(name: $0.rawValue, color: $0.chartColor, marker: .circle) }
+        + seedsShown.map { Legend.Entry(name: "seed \($0)", color: "#555555", dash: dash($0)) })
+    let legendWidth = width - 2 * 64
+    let height = top + chartHeight + legend.height(width: legendWidth) + 24
+    var svg = SVGDocument(width: width, height: height)
+    svg.text(
+      "Strategy comparison: \(configuration.model.displayName) on \(configuration.dataset.displayName), "
+        + "\(counted(configuration.workers, "worker"))", x: width / 2, y: 26, size: 17, anchor: "middle", weight: "bold")
+    LineChart(
+      title: "Center test error", xLabel: "training seconds", yLabel: "test error (%)", series: curves,
+      showsLegend: false
+    ).draw(into: &svg, x: 0, y: top, width: width / 2, height: chartHeight)
     ScatterChart(
       title: analysed ? "Final test error against sharpness" : "Final test error against epochs reached",
       xLabel: analysed ? "Hessian Frobenius estimate (top-k Ritz values)" : "epochs per worker",
-      yLabel: "final center test error (%)", series: dots
-    ).draw(into: &svg, x: width / 2, y: 40, width: width / 2, height: height - 40)
+      yLabel: "final center test error (%)", series: dots, showsLegend: false
+    ).draw(into: &svg, x: width / 2, y: top, width: width / 2, height: chartHeight)
+    legend.draw(into: &svg, x: 64, top: top + chartHeight + 14, width: legendWidth)
     return svg
   }
 }

@@ -33,8 +33,8 @@ extension Command {
 /// Entry point of the `grawa-train` command.
 public enum GrawaCLI {
   static let commands: [any Command.Type] = [
-    TrainCommand.self, CompareCommand.self, AnalyzeCommand.self, VincentCommand.self, PlotCommand.self, ModelsCommand.self,
-    BenchCommand.self,
+    TrainCommand.self, EvaluateCommand.self, ExportCommand.self, CompareCommand.self, AnalyzeCommand.self,
+    VincentCommand.self, PlotCommand.self, ModelsCommand.self, BenchCommand.self,
   ]
 
   /// The top-level help text.

@@ -13,7 +13,7 @@ enum TrainCommand: Command {
   static let abstract = "Train a model with W workers and a distributed strategy (EASGD, LSGD, GRAWA, ...)."
 
   /// The checkpoint's file name inside the output directory.
-  static let checkpointName = "checkpoint.grawa"
+  static let checkpointName = TrainedRun.checkpointName
 
   static var options: [any OptionDeclaration] { TrainOptions.all }
 
@@ -42,6 +42,7 @@ enum TrainCommand: Command {
     config.strategy = try parsed[TrainOptions.strategy]
     config.workers = try parsed[TrainOptions.workers]
     config.syncMode = try parsed[TrainOptions.syncMode]
+    try refuseOptionsUnused(by: config.strategy, parsed)
     // A strategy setting not given keeps the strategy's own default.
     var settings = config.strategy.defaultSettings
     if let tau = try parsed[TrainOptions.communicationPeriod] { settings.communicationPeriod = tau }
@@ -101,6 +102,8 @@ enum TrainCommand: Command {
       try config.validate()
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
+    } catch let error as ShardTooSmallError {
+      throw usageError(error)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     }
@@ -177,6 +180,8 @@ enum TrainCommand: Command {
       trainer = try DistributedTrainer(configuration: config, processGroup: processes.group)
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
+    } catch let error as ShardTooSmallError {
+      throw usageError(error)
     } catch let error as ConfigurationError {
       throw CLIError.usage(error.message)
     } catch {
@@ -281,9 +286,11 @@ enum TrainCommand: Command {
       "  strategy \(config.strategy.rawValue), \(counted(config.workers, "worker")), \(config.syncMode.rawValue)"
     if config.strategy.usesPeriodicSync {
       let settings = config.strategySettings
-      strategy +=
-        ", tau \(settings.communicationPeriod), pull \(settings.pullStrength.argumentText), "
-        + "proximity \(settings.proximityStrength.argumentText)"
+      strategy += ", tau \(settings.communicationPeriod), pull \(settings.pullStrength.argumentText)"
+      // Only what the strategy uses: EASGD has no proximity pull.
+      if config.strategy.settingsUsed.contains(.proximityStrength) {
+        strategy += ", proximity \(settings.proximityStrength.argumentText)"
+      }
     }
     var steps = "  \(counted(stepsPerEpoch, "step")) per epoch per worker; center batch norm: \(config.bufferPolicy.rawValue)"
     if config.bufferPolicy == .recompute { steps += " over \(counted(config.batchNormBatches, "batch", "batches"))" }

@@ -29,30 +29,30 @@ enum TrainOptions {
     resume: .newRunOnly)
   static let communicationPeriod = Option<Int?>(
     "comm-period", "TAU", in: .atLeast(1), help: "Local steps between syncs (tau).",
-    shownAs: perStrategy(\.communicationPeriod, periodicOnly: true), resume: .newRunOnly,
+    shownAs: perStrategy(\.communicationPeriod, .communicationPeriod), resume: .newRunOnly,
     setting: .communicationPeriod)
   static let pull = Option<Double?>(
     "pull", "C2", in: .from(0, to: 1),
     help: "Pull toward the center at a sync (EASGD's beta, LSGD/GRAWA c2).",
-    shownAs: perStrategy(\.pullStrength, periodicOnly: true), resume: .newRunOnly,
+    shownAs: perStrategy(\.pullStrength, .pullStrength), resume: .newRunOnly,
     setting: .pullStrength)
   static let proximity = Option<Double?>(
     "proximity", "P2", in: .atLeast(0),
     help: "Proximity pull between syncs, p2 (0 turns it off; at most the communication period).",
-    shownAs: perStrategy(\.proximityStrength, periodicOnly: true), resume: .newRunOnly,
+    shownAs: perStrategy(\.proximityStrength, .proximityStrength), resume: .newRunOnly,
     setting: .proximityStrength)
   static let normMomentum = Option<Double?>(
     "norm-momentum", "BETA", in: .from(0, below: 1),
     help:
       "Momentum on gradient-norm scores across syncs (MGRAWA, LGRAWA; 0: off; the paper's 0.9^8).",
-    shownAs: perStrategy(\.normMomentum), resume: .newRunOnly, setting: .normMomentum)
+    shownAs: perStrategy(\.normMomentum, .normMomentum), resume: .newRunOnly, setting: .normMomentum)
   static let localNormMomentum = Option<Double?>(
     "local-norm-momentum", "BETA", in: .from(0, below: 1),
     help: "Running per-step norm estimate of Local-MGRAWA/LGRAWA.",
-    shownAs: perStrategy(\.localNormMomentum), resume: .newRunOnly, setting: .localNormMomentum)
+    shownAs: perStrategy(\.localNormMomentum, .localNormMomentum), resume: .newRunOnly, setting: .localNormMomentum)
   static let samRho = Option<Double?>(
     "sam-rho", "RHO", in: .from(0, to: 100), help: "Ascent radius of DP+SAM.",
-    shownAs: perStrategy(\.samRho),
+    shownAs: perStrategy(\.samRho, .samRho),
     resume: .newRunOnly, setting: .samRho)
 
   // MARK: - Model, data, optimizer
@@ -169,16 +169,16 @@ enum TrainOptions {
     all.first { $0.setting == setting }
   }
 
-  /// A strategy setting's default as help shows it: the value when every strategy has the same,
-  /// else "per strategy: 4 for easgd, lsgd; 32 for grawa, ...", read from
-  /// ``StrategyKind/defaultSettings`` (only the periodically syncing strategies when
-  /// `periodicOnly`, the others have no use for the setting).
+  /// A strategy setting's default as help shows it: the value when every strategy that uses the
+  /// setting has the same, else "per strategy: 4 for easgd, lsgd; 32 for grawa, ...", read from
+  /// ``StrategyKind/defaultSettings`` for the strategies that use `setting`
+  /// (``StrategyKind/strategies(using:)``).
   static func perStrategy<Value: OptionValue & Equatable>(
-    _ setting: KeyPath<StrategySettings, Value>, periodicOnly: Bool = false
+    _ keyPath: KeyPath<StrategySettings, Value>, _ setting: TrainingSetting
   ) -> String {
     var groups: [(value: Value, strategies: [StrategyKind])] = []
-    for kind in StrategyKind.allCases where kind.usesPeriodicSync || !periodicOnly {
-      let value = kind.defaultSettings[keyPath: setting]
+    for kind in StrategyKind.strategies(using: setting) ?? StrategyKind.allCases {
+      let value = kind.defaultSettings[keyPath: keyPath]
       if let index = groups.firstIndex(where: { $0.value == value }) {
         groups[index].strategies.append(kind)
       } else {

@@ -137,7 +137,7 @@ enum VincentFigure {
     var svg = SVGDocument(width: Double(columns) * (panel + 90) + 20, height: Double(rows) * (panel + 90) + 60)
     svg.text(
       "Vincent function: trajectories of 4 workers (lr \(experiment.learningRate), sync every "
-        + "\(experiment.communicationPeriod) steps, noise \(experiment.gradientNoise)); black dot: final center",
+        + "\(experiment.communicationPeriod) steps, noise \(experiment.gradientNoise))",
       x: 20, y: 26, size: 15, weight: "bold")
     let function = VincentFunction(dimension: experiment.dimension)
     let domain = VincentFunction.domain
@@ -149,11 +149,11 @@ enum VincentFigure {
     // The contour map is the same in every panel: drawn once for the first, copied to the others.
     let contourAxes = Axes(x: 70, y: 70, width: panel, height: panel, xDomain: domain, yDomain: domain)
     svg.define(id: "contours") { group in
-      for level in stride(from: -0.9, through: 0.9, by: 0.3) {
-        let pixels = ContourLines.segments(xs: grid, ys: grid, values: values, level: level).map { segment in
+      for stop in contourKey.stops {
+        let pixels = ContourLines.segments(xs: grid, ys: grid, values: values, level: stop.value).map { segment in
           (contourAxes.point(segment.0.x, segment.0.y), contourAxes.point(segment.1.x, segment.1.y))
         }
-        group.segments(pixels, stroke: level < 0 ? "#9ecae1" : "#fdd0a2", width: 1, className: "contour")
+        group.segments(pixels, stroke: stop.color, width: 1, className: "contour")
       }
     }
     for (index, outcome) in outcomes.enumerated() {
@@ -183,6 +183,27 @@ enum VincentFigure {
       let c = axes.point(center[0], center.count > 1 ? center[1] : center[0])
       svg.circle(x: c.x, y: c.y, radius: 5.5, fill: "black", stroke: "white")
     }
+    // The key: in the first free panel slot, or right of the panels when the grid is full.
+    let slot = outcomes.count
+    let keyLeft = slot < rows * columns ? 70 + Double(slot % columns) * (panel + 90) : svg.width - 230
+    let keyTop = 70 + Double(min(slot, rows * columns - 1) / columns) * (panel + 90) + 20
+    contourKey.draw(into: &svg, x: keyLeft, y: keyTop, height: 200)
+    Legend(
+      (0..<experiment.starts.count).map { worker in
+        Legend.Entry(
+          name: "worker \(worker + 1) (dot: start)", color: seriesColors[worker % seriesColors.count], marker: .circle)
+      } + [Legend.Entry(name: "final center", color: "black", marker: .circle, line: false)]
+    ).draw(into: &svg, x: keyLeft + 120, top: keyTop + 8, width: 200)
     return svg
   }
+
+  /// The contour levels of f and their colours, lowest first: blues below 0 (the valleys, f = -1
+  /// at their bottom, darker deeper), grey at 0, oranges above (the ridges). Every panel's
+  /// contours use these, and the figure shows them as a colour bar.
+  static let contourKey = ColorKey(
+    title: "f(x1, x2)",
+    stops: zip(
+      (-3...3).map { Double($0) * 0.3 },
+      ["#7fb0d8", "#a9cbe6", "#d0e2f1", "#d9d9d9", "#fde0c2", "#fcc595", "#f9a868"]
+    ).map { ColorKey.Stop(value: $0, color: $1) })
 }

@@ -103,9 +103,19 @@ public enum CIFARReader {
   static func resolve(_ directory: String, subdirectory: String, firstFile: String, dataset: String)
     throws -> String
   {
-    if fileExists(joinPath(directory, firstFile)) { return directory }
     let nested = joinPath(directory, subdirectory)
-    if fileExists(joinPath(nested, firstFile)) { return nested }
+    let candidates = [(directory, joinPath(directory, firstFile)), (nested, joinPath(nested, firstFile))]
+    let kinds = candidates.map { pathKind($0.1) }
+    if let found = kinds.firstIndex(of: .file) { return candidates[found].0 }
+    if let found = kinds.firstIndex(of: .directory) {
+      throw directoryInsteadOfFile(candidates[found].1, expected: "the \(dataset) binary file \(firstFile)")
+    }
+    if !directory.isEmpty, pathKind(directory) != .directory {
+      throw DataError(
+        path: directory,
+        (pathKind(directory) == .missing ? "data directory not found" : "is a file, expected the data directory")
+          + " (looking for the \(dataset) file \(firstFile))")
+    }
     throw DataError(
       path: joinPath(directory, firstFile),
       "\(dataset) file not found (nor in \(nested)/); download the binary version from "

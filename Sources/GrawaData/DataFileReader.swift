@@ -48,6 +48,9 @@ package final class DataFileReader {
   private var contentEnded = false
   /// Decompressed (or plain) bytes handed out so far.
   package private(set) var bytesRead = 0
+  /// How many content bytes the caller expects in all, once it knows (an IDX header tells), so
+  /// that a truncated gzip stream is reported against it.
+  package var expectedContentSize: Int?
 
   /// Opens `path` and sniffs its first bytes.
   /// - Parameters:
@@ -124,15 +127,12 @@ package final class DataFileReader {
   package func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
     var produced = 0
     while produced < destination.count && !contentEnded {
-      if isCompressed {
-        produced += try inflateSome(
-          into: UnsafeMutableRawBufferPointer(rebasing: destination[produced...]))
-      } else {
-        produced += try readPlain(
-          into: UnsafeMutableRawBufferPointer(rebasing: destination[produced...]))
-      }
+      let rest = UnsafeMutableRawBufferPointer(rebasing: destination[produced...])
+      let count = isCompressed ? try inflateSome(into: rest) : try readPlain(into: rest)
+      produced += count
+      // Counted as it comes, so an error later in this call reports what was really read.
+      bytesRead += count
     }
-    bytesRead += produced
     return produced
   }
 
@@ -223,10 +223,7 @@ package final class DataFileReader {
     if inputStart == inputEnd {
       try DataFileReader.refill(descriptor, input, &inputStart, &inputEnd, &fileAtEnd, path)
       if inputStart == inputEnd {
-        throw DataError(
-          path: path,
-          "truncated gzip data: the compressed stream ends without its end marker after \(bytesRead) decompressed bytes"
-        )
+        throw truncatedStream()
       }
     }
     let available = inputEnd - inputStart
@@ -263,6 +260,20 @@ package final class DataFileReader {
         "gzip decompression failed (zlib status \(status): \(zlibReason(stream, fallback: "no message")))"
       )
     }
+  }
+
+  /// The error for a gzip file that ends before its stream's end marker (a cut download): the
+  /// compressed size, the bytes it decompressed to, and what was expected when known.
+  private func truncatedStream() -> DataError {
+    var text =
+      "truncated gzip stream: the file's \(fileSize) compressed bytes end before the stream's end marker, "
+      + "after \(bytesRead) decompressed bytes"
+    if let expected = expectedContentSize, expected > bytesRead {
+      text += " of the \(expected) expected"
+    } else if let expected = expectedContentSize {
+      text += " (all \(expected) expected bytes; the checksum and length trailer is missing)"
+    }
+    return DataError(path: path, text)
   }
 
   /// After a member's end: another member follows if the next two bytes are the gzip magic;

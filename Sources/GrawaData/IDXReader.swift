@@ -100,18 +100,31 @@ public enum IDXReader {
 
   // MARK: - Internals
 
-  /// `<directory>/<base>.gz` if it exists, else `<directory>/<base>`.
+  /// `<directory>/<base>.gz` if it is a file, else `<directory>/<base>`.
+  /// - Throws: ``DataError`` naming the directory when it is missing or not a directory, naming
+  ///   `<base>[.gz]` when it is a directory, or "file not found" when neither exists.
   static func locate(_ base: String, in directory: String) throws -> String {
     let compressed = joinPath(directory, base + ".gz")
     let plain = joinPath(directory, base)
-    if fileExists(compressed) { return compressed }
-    if fileExists(plain) { return plain }
+    let kinds = [(compressed, pathKind(compressed)), (plain, pathKind(plain))]
+    if let (path, _) = kinds.first(where: { $0.1 == .file }) { return path }
+    if let (path, _) = kinds.first(where: { $0.1 == .directory }) {
+      throw directoryInsteadOfFile(path, expected: "the IDX file \(base) (plain or .gz)")
+    }
+    if !directory.isEmpty {
+      switch pathKind(directory) {
+      case .missing: throw DataError(path: directory, "data directory not found (looking for \(base)[.gz])")
+      case .file: throw DataError(path: directory, "is a file, expected the data directory holding \(base)[.gz]")
+      case .directory: break
+      }
+    }
     throw DataError(path: compressed, "file not found (nor \(base) without .gz)")
   }
 
   /// Reads and checks the magic number and the dimensions.
   private static func readHeader(_ reader: DataFileReader, expectedRank: Int) throws -> [Int] {
     let path = reader.path
+    reader.expectedContentSize = 4
     let magicBytes = try reader.readBytes(4)
     guard magicBytes.count == 4 else {
       throw DataError(
@@ -157,6 +170,7 @@ public enum IDXReader {
         "wrong dimensions: rank \(rank) (magic \(hex(magic))), expected rank \(expectedRank) \(role) (\(layout))"
       )
     }
+    reader.expectedContentSize = 4 + 4 * rank
     let sizeBytes = try reader.readBytes(4 * rank)
     guard sizeBytes.count == 4 * rank else {
       throw DataError(
@@ -190,6 +204,7 @@ public enum IDXReader {
       throw DataError(
         path: path, "truncated file: the header describes \(what) (\(size) bytes) but \(capacity)")
     }
+    reader.expectedContentSize = reader.bytesRead + payload
     let bytes = try reader.readBytes(payload)
     guard bytes.count == payload else {
       throw DataError(

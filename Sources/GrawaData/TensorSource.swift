@@ -93,3 +93,18 @@ final class TensorShard: BatchShard {
     return try source.batch(of: Array(indices[start..<(start + source.batchSize)]), index: index)
   }
 }
+
+extension TensorSource: BatchSequence {
+  /// Every sample once, in order, in batches of ``batchSize`` (the last one holding the rest): a
+  /// test set held in memory, for ``CenterEvaluation``-style evaluation or a report of your own.
+  public func forEachBatch(_ body: (Batch) throws -> Void) throws {
+    var start = 0
+    var index = 0
+    while start < count {
+      let end = min(start + batchSize, count)
+      try body(try batch(of: Array(start..<end), index: index))
+      start = end
+      index += 1
+    }
+  }
+}

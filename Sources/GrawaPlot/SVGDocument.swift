@@ -29,6 +29,18 @@ public struct SVGDocument: Sendable {
       "<defs><g id=\"\(SVGDocument.escape(id))\">\n" + group.elements.joined(separator: "\n") + "\n</g></defs>")
   }
 
+  /// Draws `draw`'s elements inside one `<g>` element of class `className` (a legend, a colour
+  /// key), with `name` as its `data-name` attribute when given: readers of the SVG (tests, scripts)
+  /// find a part of the figure by its class.
+  public mutating func group(className: String, name: String? = nil, _ draw: (inout SVGDocument) -> Void) {
+    var group = SVGDocument(width: width, height: height, background: false)
+    draw(&group)
+    let nameAttribute = name.map { " data-name=\"\(SVGDocument.escape($0))\"" } ?? ""
+    elements.append(
+      "<g class=\"\(SVGDocument.escape(className))\"\(nameAttribute)>\n" + group.elements.joined(separator: "\n")
+        + "\n</g>")
+  }
+
   /// A copy of the group ``define(id:_:)`` made, moved by (`dx`, `dy`).
   public mutating func use(_ id: String, dx: Double, dy: Double) {
     elements.append("<use xlink:href=\"#\(SVGDocument.escape(id))\" x=\"\(n(dx))\" y=\"\(n(dy))\"/>")
@@ -64,9 +76,10 @@ public struct SVGDocument: Sendable {
   }
 
   /// A polyline through `points` (non-finite points break it into separate polylines).
+  /// `name`, when given, becomes the `data-name` attribute (the series a line belongs to).
   public mutating func polyline(
     _ points: [(x: Double, y: Double)], stroke: String, width: Double = 1.5, opacity: Double = 1,
-    dash: String? = nil, className: String? = nil
+    dash: String? = nil, className: String? = nil, name: String? = nil
   ) {
     var runs: [[(x: Double, y: Double)]] = [[]]
     for point in points {
@@ -80,29 +93,48 @@ public struct SVGDocument: Sendable {
       let coordinates = run.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
       let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
       let dashAttribute = dash.map { " stroke-dasharray=\"\(SVGDocument.escape($0))\"" } ?? ""
+      let nameAttribute = name.map { " data-name=\"\(SVGDocument.escape($0))\"" } ?? ""
       elements.append(
-        "<polyline\(classAttribute) points=\"\(coordinates)\" fill=\"none\" stroke=\"\(SVGDocument.escape(stroke))\" "
+        "<polyline\(classAttribute)\(nameAttribute) points=\"\(coordinates)\" fill=\"none\" stroke=\"\(SVGDocument.escape(stroke))\" "
           + "stroke-width=\"\(n(width))\" stroke-opacity=\"\(n(opacity))\"\(dashAttribute) stroke-linejoin=\"round\"/>")
     }
   }
 
   /// A rectangle.
   public mutating func rectangle(
-    x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String = "none"
+    x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String = "none",
+    className: String? = nil
   ) {
+    let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
     elements.append(
-      "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" "
+      "<rect\(classAttribute) x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" "
         + "fill=\"\(SVGDocument.escape(fill))\" stroke=\"\(SVGDocument.escape(stroke))\"/>")
   }
 
   /// A circle.
   public mutating func circle(
-    x: Double, y: Double, radius: Double, fill: String, stroke: String = "none", className: String? = nil
+    x: Double, y: Double, radius: Double, fill: String, stroke: String = "none", width: Double? = nil,
+    className: String? = nil, name: String? = nil
   ) {
+    let widthAttribute = width.map { " stroke-width=\"\(n($0))\"" } ?? ""
     let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
+    let nameAttribute = name.map { " data-name=\"\(SVGDocument.escape($0))\"" } ?? ""
     elements.append(
-      "<circle\(classAttribute) cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"\(SVGDocument.escape(fill))\" "
-        + "stroke=\"\(SVGDocument.escape(stroke))\"/>")
+      "<circle\(classAttribute)\(nameAttribute) cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(radius))\" fill=\"\(SVGDocument.escape(fill))\" "
+        + "stroke=\"\(SVGDocument.escape(stroke))\"\(widthAttribute)/>")
+  }
+
+  /// A closed polygon through `points` (markers: squares, triangles, diamonds).
+  public mutating func polygon(
+    _ points: [(x: Double, y: Double)], fill: String, stroke: String = "none", width: Double = 1,
+    className: String? = nil, name: String? = nil
+  ) {
+    let coordinates = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
+    let classAttribute = className.map { " class=\"\(SVGDocument.escape($0))\"" } ?? ""
+    let nameAttribute = name.map { " data-name=\"\(SVGDocument.escape($0))\"" } ?? ""
+    elements.append(
+      "<polygon\(classAttribute)\(nameAttribute) points=\"\(coordinates)\" fill=\"\(SVGDocument.escape(fill))\" "
+        + "stroke=\"\(SVGDocument.escape(stroke))\" stroke-width=\"\(n(width))\"/>")
   }
 
   /// Text anchored at (`x`, `y`): `anchor` is `start`, `middle` or `end`.

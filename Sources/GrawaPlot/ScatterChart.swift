@@ -31,13 +31,25 @@ public struct ScatterChart: Sendable {
   public var yLabel: String
   /// The groups of points.
   public var series: [Series]
+  /// Whether ``draw(into:x:y:width:height:)`` draws the legend under the chart (false when the
+  /// figure draws one legend for several charts).
+  public var showsLegend: Bool
 
   /// A chart of `series`.
-  public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+  public init(title: String, xLabel: String, yLabel: String, series: [Series], showsLegend: Bool = true) {
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
     self.series = series
+    self.showsLegend = showsLegend
+  }
+
+  /// The legend: one dot per series in its colour.
+  public var legend: Legend {
+    Legend(
+      series.enumerated().map { index, group in
+        Legend.Entry(name: group.name, color: resolvedColor(group.color, index: index), marker: .circle, line: false)
+      })
   }
 
   /// Draws the chart in the rectangle (`x`, `y`, `width`, `height`) of `svg`, legend included.
@@ -51,8 +63,9 @@ public struct ScatterChart: Sendable {
       high += pad
       return low...high
     }
+    let legendBlock = showsLegend ? legend.height(width: width - 84) + 16 : 0
     let axes = Axes(
-      x: x + 64, y: y + 30, width: width - 84, height: height - 96 - Legend.height(count: series.count),
+      x: x + 64, y: y + 30, width: width - 84, height: height - 80 - legendBlock,
       xDomain: padded(finite.map(\.x)), yDomain: padded(finite.map(\.y)))
     axes.draw(into: &svg, title: title, xLabel: xLabel, yLabel: yLabel)
     var dots: [(x: Double, y: Double, color: String, label: String)] = []
@@ -62,7 +75,9 @@ public struct ScatterChart: Sendable {
         let pixel = axes.point(point.x, point.y)
         let label = pointIndex < group.pointLabels.count ? group.pointLabels[pointIndex] : ""
         dots.append((pixel.x, pixel.y, color, label))
-        svg.circle(x: pixel.x, y: pixel.y, radius: Self.dotRadius, fill: color, stroke: "white", className: "point")
+        svg.circle(
+          x: pixel.x, y: pixel.y, radius: Self.dotRadius, fill: color, stroke: "white", className: "point",
+          name: group.name)
       }
     }
     let plotArea = Box(minX: axes.x, minY: axes.y, maxX: axes.x + axes.width, maxY: axes.y + axes.height)
@@ -71,10 +86,9 @@ public struct ScatterChart: Sendable {
       guard let box else { continue }
       svg.text(dot.label, x: box.minX, y: box.maxY - 1, size: Self.labelSize, fill: dot.color)
     }
-    let entries = series.enumerated().map { index, group in
-      Legend.Entry(name: group.name, color: resolvedColor(group.color, index: index), dash: nil, marker: true)
+    if showsLegend {
+      legend.draw(into: &svg, x: axes.x, top: axes.y + axes.height + 62, width: axes.width)
     }
-    Legend.draw(entries, into: &svg, x: axes.x, top: axes.y + axes.height + 62, width: width - 84)
   }
 
   static let dotRadius = 5.0

@@ -67,6 +67,17 @@ final class AnalysisCommandsTests: XCTestCase {
     // One contour map (7 levels), stored once and shown in each of the 5 panels.
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='g'][@id='contours']/*[local-name()='path']").count, 7)
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='use']").count, 5)
+    // A key for the contour colours: one swatch per level, labelled from -0.9 to 0.9, in the
+    // colours the contour lines are drawn in.
+    let swatches = try document.nodes(forXPath: "//*[@class='color-key']/*[@class='key-swatch']/@fill").map(\.stringValue)
+    let contours = try document.nodes(forXPath: "//*[local-name()='g'][@id='contours']/*[local-name()='path']/@stroke")
+    XCTAssertEqual(swatches.count, 7)
+    XCTAssertEqual(Set(swatches), Set(contours.map(\.stringValue)))
+    let labels = try document.nodes(forXPath: "//*[@class='color-key']/*[local-name()='text']").compactMap(\.stringValue)
+    XCTAssertEqual(labels.first, "f(x1, x2)")
+    XCTAssertEqual(labels.dropFirst().first, "-0.9")
+    XCTAssertEqual(labels.last, "0.9")
+    XCTAssertEqual(try document.nodes(forXPath: "//*[@class='legend']").count, 1, "the workers' legend, once")
     XCTAssertTrue(outcome.standardOutput.contains("pre-sync target none"), outcome.standardOutput)
     let bad = try CommandLineTests.run(["vincent", "--lr", "-1"])
     XCTAssertEqual(bad.status, 2)
@@ -88,8 +99,19 @@ final class AnalysisCommandsTests: XCTestCase {
     let outcome = try CommandLineTests.run(["plot", first.path, second.path, "-o", chart.path])
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
     let document = try XMLDocument(contentsOf: chart)
-    // 4 charts x 2 runs, each run with 2 evaluations (a line of 2 points).
+    // 4 charts x 2 runs, each run with 2 evaluations (a line of 2 points); neither strategy has
+    // a weighted center.
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='polyline'][@class='series']").count, 8)
+    XCTAssertEqual(try document.nodes(forXPath: "//*[@class='marker']").count, 16, "a marker per evaluation")
+    // One legend, strategies in their fixed order (EASGD before LSGD) though given the other way.
+    XCTAssertEqual(
+      try document.nodes(forXPath: "//*[@class='legend-entry']/@data-name").map(\.stringValue), ["easgd", "lsgd"])
+    let texts = try document.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue)
+    XCTAssertTrue(texts.contains("synthetic data, tiny CNN, 2 workers: center test error and training loss"), "\(texts)")
+    let titled = try CommandLineTests.run(["plot", first.path, "-o", chart.path, "--title", "My runs"])
+    XCTAssertEqual(titled.status, 0, titled.standardError)
+    XCTAssertTrue(
+      try XMLDocument(contentsOf: chart).nodes(forXPath: "//*[local-name()='text']").contains { $0.stringValue == "My runs" })
     let missing = try CommandLineTests.run(["plot", "/nonexistent/run", "-o", chart.path])
     XCTAssertEqual(missing.status, 1)
     XCTAssertTrue(missing.standardError.contains("/nonexistent/run/metrics.csv"), missing.standardError)

@@ -17,7 +17,7 @@ final class CommandHelpTests: XCTestCase {
   }
 
   func testEveryCommandsHelp_listsEveryOptionWithItsDefaultAndChoices() throws {
-    XCTAssertEqual(GrawaCLI.commands.count, 7)
+    XCTAssertEqual(GrawaCLI.commands.count, 9)
     for command in GrawaCLI.commands {
       let outcome = try CommandLineTests.run([command.name, "--help"])
       XCTAssertEqual(outcome.status, 0, "\(command.name): \(outcome.standardError)")

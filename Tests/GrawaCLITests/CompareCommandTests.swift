@@ -101,6 +101,21 @@ final class CompareCommandTests: XCTestCase {
     let document = try XMLDocument(contentsOf: output.appendingPathComponent("comparison.svg"))
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='polyline'][@class='series']").count, 4)
     XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='circle'][@class='point']").count, 4)
+    // One legend for both charts: strategies in their fixed order (LSGD before MGRAWA, though
+    // MGRAWA ran first), then the seeds; each strategy in its colour of every chart.
+    XCTAssertEqual(try document.nodes(forXPath: "//*[@class='legend']").count, 1)
+    XCTAssertEqual(
+      try document.nodes(forXPath: "//*[@class='legend-entry']/@data-name").map(\.stringValue),
+      ["lsgd", "mgrawa", "seed 0", "seed 1"])
+    for (name, strategy) in [("mgrawa seed 1", StrategyKind.mgrawa), ("lsgd seed 0", .lsgd)] {
+      XCTAssertEqual(
+        try document.nodes(forXPath: "//*[local-name()='polyline'][@data-name='\(name)']/@stroke").map(\.stringValue),
+        [strategy.chartColor], name)
+    }
+    XCTAssertEqual(
+      Set(try document.nodes(forXPath: "//*[@class='point'][@data-name='mgrawa']/@fill").map(\.stringValue)),
+      [StrategyKind.mgrawa.chartColor])
+    XCTAssertEqual(try document.nodes(forXPath: "//*[@class='marker']").count, 8, "two evaluations per run")
 
     // Again: every run is reused, nothing is retrained or re-analysed.
     let metrics = output.appendingPathComponent("mgrawa-seed0/metrics.csv")

@@ -36,7 +36,7 @@ final class TrainOptionsTests: XCTestCase {
       "per strategy: 4 for easgd, lsgd; 32 for grawa, mgrawa, lgrawa, local-mgrawa, local-lgrawa")
     XCTAssertEqual(
       TrainOptions.proximity.defaultText,
-      "per strategy: 0 for easgd; 0.1 for lsgd; 0.01 for grawa, mgrawa, lgrawa, local-mgrawa, local-lgrawa"
+      "per strategy: 0.1 for lsgd; 0.01 for grawa, mgrawa, lgrawa, local-mgrawa, local-lgrawa"
     )
     XCTAssertEqual(TrainOptions.normMomentum.defaultText, "0.43046721")
   }

@@ -164,4 +164,35 @@ final class CIFARReaderTests: XCTestCase {
       _ = try CIFARReader.readCIFAR100File(at: path)
     }
   }
+
+  // MARK: - Weak points of issue 16
+
+  func testDirectoryWhereTheFirstBatchFileShouldBe_isReportedAsADirectoryNamingIt() throws {
+    for place in ["", CIFARReader.cifar10Subdirectory + "/"] {
+      let root = try TemporaryDirectory()
+      defer { root.remove() }
+      let path = root.file(place + "data_batch_1.bin")
+      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+      assertDataError(path: path, contains: ["is a directory", "data_batch_1.bin"]) {
+        _ = try CIFARReader.loadCIFAR10(directory: root.path)
+      }
+    }
+  }
+
+  func testDirectoryWhereALaterFileShouldBe_isReportedAsADirectoryNamingIt() throws {
+    try writeCIFAR10(under: "")
+    let path = directory.file("data_batch_3.bin")
+    try FileManager.default.removeItem(atPath: path)
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    assertDataError(path: path, contains: ["is a directory"]) {
+      _ = try CIFARReader.loadCIFAR10(directory: directory.path)
+    }
+  }
+
+  func testMissingDataDirectory_isNamedAsSuch() {
+    let missing = directory.file("not-there")
+    assertDataError(path: missing, contains: ["data directory not found", "data_batch_1.bin"]) {
+      _ = try CIFARReader.loadCIFAR10(directory: missing)
+    }
+  }
 }

@@ -10,12 +10,12 @@ final class FilePathsTests: XCTestCase {
     XCTAssertEqual(joinPath("", "c"), "c")
   }
 
-  func testFileExists_isFalseForDirectories() throws {
+  func testPathKind_tellsFilesDirectoriesAndMissingPaths() throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let file = try directory.write([1], to: "f")
-    XCTAssertTrue(fileExists(file))
-    XCTAssertFalse(fileExists(directory.path))
-    XCTAssertFalse(fileExists(directory.file("missing")))
+    XCTAssertEqual(pathKind(file), .file)
+    XCTAssertEqual(pathKind(directory.path), .directory)
+    XCTAssertEqual(pathKind(directory.file("missing")), .missing)
   }
 }

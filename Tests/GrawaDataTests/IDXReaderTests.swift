@@ -224,4 +224,57 @@ final class IDXReaderTests: XCTestCase {
     XCTAssertEqual(statistics.mean[0], 0.286, accuracy: 0.002)
     XCTAssertEqual(statistics.std[0], 0.353, accuracy: 0.002)
   }
+
+  // MARK: - Weak points of issue 16
+
+  func testDirectoryWhereTheImagesFileShouldBe_isReportedAsADirectoryNamingIt() throws {
+    for name in ["train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"] {
+      let root = try TemporaryDirectory()
+      defer { root.remove() }
+      try root.write(labelsFile, to: "train-labels-idx1-ubyte")
+      try FileManager.default.createDirectory(atPath: root.file(name), withIntermediateDirectories: false)
+      assertDataError(path: root.file(name), contains: ["is a directory", "train-images-idx3-ubyte"]) {
+        _ = try IDXReader.loadTrainAndTest(directory: root.path, name: "tiny", classCount: 3)
+      }
+    }
+  }
+
+  func testMissingDataDirectory_isNamedAsSuch() {
+    let missing = directory.file("not-there")
+    assertDataError(path: missing, contains: ["data directory not found", "train-images-idx3-ubyte"]) {
+      _ = try IDXReader.loadTrainAndTest(directory: missing, name: "tiny", classCount: 3)
+    }
+  }
+
+  func testTruncatedGzipImages_reportTheCompressedSizeAndHowFarTheStreamGot() throws {
+    // 40,000 pseudo-random pixels: compresses little, so half the file decompresses to well
+    // past the header.
+    var state: UInt32 = 12_345
+    let payload = (0..<40_000).map { _ -> UInt8 in
+      state = state &* 1_664_525 &+ 1_013_904_223
+      return UInt8(truncatingIfNeeded: state >> 24)
+    }
+    let compressed = gzipCompress(idxFile(magic: 0x0803, dimensions: [50, 40, 20], payload: payload))
+    let cut = Array(compressed.prefix(compressed.count / 2))
+    let path = try directory.write(cut, to: "cut.gz")
+    let error = assertDataError(
+      path: path, contains: ["truncated gzip stream", "\(cut.count) compressed bytes", "of the 40016 expected"]
+    ) { _ = try IDXReader.readImages(at: path) }
+    // The count decompressed before the cut: more than the 16 header bytes (what the message
+    // used to claim), less than the whole file.
+    let message = try XCTUnwrap(error?.message)
+    let words = message.split(separator: " ")
+    let decompressed = try XCTUnwrap(
+      words.firstIndex(of: "decompressed").flatMap { Int(words[$0 - 1]) }, message)
+    XCTAssertGreaterThan(decompressed, 10_000, message)
+    XCTAssertLessThan(decompressed, 40_016, message)
+  }
+
+  func testGzipCutInItsTrailer_saysTheTrailerIsMissing() throws {
+    let compressed = gzipCompress(imagesFile)
+    let path = try directory.write(Array(compressed.dropLast(8)), to: "no-trailer.gz")
+    assertDataError(
+      path: path, contains: ["truncated gzip stream", "\(compressed.count - 8) compressed bytes", "trailer is missing"]
+    ) { _ = try IDXReader.readImages(at: path) }
+  }
 }

@@ -55,4 +55,20 @@ final class TensorSourceTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("fewer than one batch (2)"), "\(error)")
     }
   }
+
+  func testAsASequence_visitsEverySampleOnceInOrder_lastBatchPartial() throws {
+    let data = try source(count: 7, batchSize: 3)
+    var sizes: [Int] = []
+    var samples: [Int] = []
+    try data.forEachBatch { batch in
+      sizes.append(batch.count)
+      samples += batch.sampleIndices
+      for (slot, sample) in batch.sampleIndices.enumerated() {
+        XCTAssertEqual(Array(batch.images.scalars[(2 * slot)..<(2 * slot + 2)]), [Float(sample), -Float(sample)])
+        XCTAssertEqual(batch.labels[slot], sample % 2)
+      }
+    }
+    XCTAssertEqual(sizes, [3, 3, 1])
+    XCTAssertEqual(samples, Array(0..<7))
+  }
 }

@@ -25,9 +25,13 @@ func optionLabel(_ option: any OptionDeclaration) -> String {
   return label
 }
 
-/// The help text with "(values: a, b; default: x)" as they apply, before its final full stop.
+/// The help text with "(strategies: a, b; values: a, b; default: x)" as they apply, before its
+/// final full stop.
 func optionDescription(_ option: any OptionDeclaration) -> String {
   var notes: [String] = []
+  if let strategies = option.strategies {
+    notes.append("strategies: " + strategies.map(\.rawValue).joined(separator: ", "))
+  }
   if let choices = option.choices { notes.append("values: " + choices.joined(separator: ", ")) }
   if let defaultText = option.defaultText { notes.append("default: " + defaultText) }
   guard !notes.isEmpty else { return option.help }

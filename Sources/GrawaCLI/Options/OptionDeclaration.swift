@@ -33,6 +33,15 @@ public protocol OptionDeclaration: AnyObject, Sendable {
 extension OptionDeclaration {
   /// The flag as typed: `"--comm-period"`.
   public var flag: String { "--" + name }
+
+  /// The strategies the option does something for, when it sets a strategy-specific setting
+  /// (``StrategyKind/strategies(using:)``); `nil` when it applies whatever the strategy.
+  public var strategies: [StrategyKind]? { setting.flatMap(StrategyKind.strategies(using:)) }
+
+  /// Whether the option does something for `strategy`.
+  public func applies(to strategy: StrategyKind) -> Bool {
+    strategies?.contains(strategy) ?? true
+  }
 }
 
 /// Whether a resumed run (`train --resume DIR`) accepts an option.

@@ -35,7 +35,8 @@ extension AtomicFileWriter {
 // MARK: - Atomic writing
 
 /// Writes a file under a temporary name in its target's directory, and renames it over the
-/// target only once every byte is on disk; ``discard()`` removes the temporary file instead.
+/// target only once every byte is on disk; a failed write, flush or rename removes the temporary
+/// file itself, and ``discard()`` removes it when the caller gives up.
 struct AtomicFileWriter {
   /// The file to replace.
   let target: String
@@ -73,7 +74,7 @@ struct AtomicFileWriter {
       if result < 0 {
         let code = errno
         if code == EINTR { continue }
-        throw failure(code, "cannot write \(temporary)")
+        throw abandon(code, "cannot write")
       }
       written += result
     }
@@ -81,12 +82,12 @@ struct AtomicFileWriter {
 
   /// Flushes and closes the temporary file and renames it over the target.
   mutating func commit() throws {
-    guard fsync(descriptor) == 0 else { throw failure(errno, "cannot flush \(temporary)") }
+    guard fsync(descriptor) == 0 else { throw abandon(errno, "cannot flush") }
     let closed = close(descriptor)
     descriptor = -1
-    guard closed == 0 else { throw failure(errno, "cannot close \(temporary)") }
+    guard closed == 0 else { throw abandon(errno, "cannot close") }
     guard rename(temporary, target) == 0 else {
-      throw failure(errno, "cannot rename \(temporary) over the checkpoint")
+      throw abandon(errno, "cannot rename the temporary file over it")
     }
     // Best effort: make the rename itself durable.
     let directoryDescriptor = open(directory, O_RDONLY)
@@ -105,9 +106,13 @@ struct AtomicFileWriter {
     _ = unlink(temporary)
   }
 
-  /// An error naming the target, `what` failed and why (`code`, an `errno` value).
-  private func failure(_ code: Int32, _ what: String) -> CheckpointError {
-    CheckpointError(path: target, message: "\(what) (\(Self.describe(code)))")
+  /// Removes the temporary file after a failure (a full disk, a file-size limit, an I/O error)
+  /// and returns the error naming the target, what failed and why (`code`, an `errno` value).
+  private mutating func abandon(_ code: Int32, _ what: String) -> CheckpointError {
+    discard()
+    return CheckpointError(
+      path: target,
+      message: "\(what) (\(Self.describe(code))); the temporary file was removed, an existing file is untouched")
   }
 
   private static func describe(_ code: Int32) -> String {

@@ -20,4 +20,22 @@ extension DistributedTrainer {
     let model = try evaluator.prepare(parameters: center, workerBuffers: workers.map(\.buffers))
     return (center, model)
   }
+
+  /// Worker `index`'s model in the run state `state`: its own parameters and batch-norm buffers,
+  /// as it would take its next step.
+  /// - Throws: ``CheckpointError`` when the state does not fit the run or `index` is not a worker
+  ///   of it; the model's errors.
+  public func workerModel(_ index: Int, of state: RunState) throws -> any Layer {
+    try CheckpointFile.validate(
+      state, workers: settings.workers, parameterCount: environment.layout.totalCount,
+      bufferCount: environment.bufferCount, path: "run state")
+    guard state.workers.indices.contains(index) else {
+      throw CheckpointError(
+        path: "run state", message: "there is no worker \(index): the run has workers 0...\(state.workers.count - 1)")
+    }
+    let model = try environment.makeModel()
+    try model.setFlatParameters(state.workers[index].parameters)
+    try model.setFlatBuffers(state.workers[index].buffers)
+    return model
+  }
 }

@@ -42,6 +42,7 @@ public final class DistributedTrainer {
     processGroup: (any ProcessGroup)? = nil
   ) throws {
     try settings.validate()
+    BuildCheck.warnOnce()
     self.task = task
     self.settings = settings
     self.strategy = strategy

@@ -43,6 +43,37 @@ public enum Evaluation {
     return EvaluationResult(loss: totalLoss / n, error: Double(wrong) / n, count: count)
   }
 
+  /// Runs `model` over `batches` like ``evaluate(_:on:loss:)`` and also counts, for every sample,
+  /// its true and predicted class (the arg-max of the `[N, C]` output).
+  /// - Parameter classes: the number of classes (`C`); every label must be below it.
+  /// - Throws: ``ConfigurationError`` for an output that is not `[N, classes]` or a label out of
+  ///   range; a model, loss or data error.
+  public static func classify(
+    _ model: any Layer, on batches: any BatchSequence, classes: Int, loss: TrainingLoss = .crossEntropy
+  ) throws -> ClassificationReport {
+    let context = ForwardContext(mode: .inference)
+    var totalLoss: Double = 0
+    var count = 0
+    var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+    try GradientRecording.withoutGradients {
+      try batches.forEachBatch { batch in
+        let output = try model(batch.images, context)
+        guard output.shape == [batch.count, classes] else {
+          throw ConfigurationError("the model's output has shape \(output.shape), expected [\(batch.count), \(classes)]")
+        }
+        totalLoss += Double(try loss(output, batch: batch, reduction: .sum).scalar)
+        for (predicted, label) in zip(output.argmaxLastAxis(), batch.labels) {
+          guard (0..<classes).contains(label) else {
+            throw ConfigurationError("label \(label) is outside the \(classes) classes")
+          }
+          confusion[label][predicted] += 1
+        }
+        count += batch.count
+      }
+    }
+    return ClassificationReport(loss: totalLoss / Double(max(count, 1)), count: count, confusion: confusion)
+  }
+
   /// How many rows of `[N, C]` `output` have their arg-max away from `labels` (0 for outputs of
   /// another shape).
   static func misclassified(_ output: Tensor, labels: [Int]) -> Int {

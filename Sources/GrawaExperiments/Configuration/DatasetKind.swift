@@ -75,6 +75,23 @@ public enum DatasetKind: String, CaseIterable, Sendable, Codable {
     fixedNormalization ?? trainingSet.channelStatistics()
   }
 
+  /// The names of the classes in label order, for reports; `count` numbered names (`"0"`, `"1"`,
+  /// ...) where the dataset has no built-in names (CIFAR-100, synthetic) or another count.
+  public func classNames(count: Int) -> [String] {
+    let names: [String]
+    switch self {
+    case .fashionMNIST:
+      names = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+      ]
+    case .cifar10:
+      names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    case .mnist, .cifar100, .synthetic:
+      names = []
+    }
+    return names.count == count ? names : (0..<count).map(String.init)
+  }
+
   /// One line for `--help`.
   public var summary: String {
     switch self {

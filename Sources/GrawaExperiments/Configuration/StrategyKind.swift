@@ -70,12 +70,36 @@ public enum StrategyKind: String, Sendable, Codable, CaseIterable {
     return settings
   }
 
-  /// Whether the strategy has a communication period, pull and proximity to set.
-  public var usesPeriodicSync: Bool {
-    switch self {
-    case .none, .dataParallelSGD, .dataParallelSAM: false
-    default: true
+  /// Whether the strategy syncs every communication period (it has a period and a pull to set).
+  public var usesPeriodicSync: Bool { settingsUsed.contains(.communicationPeriod) }
+
+  /// The ``StrategySettings`` this strategy reads: the only place that says which strategy uses
+  /// which setting. A setting not listed does nothing for the strategy (EASGD has no proximity
+  /// pull, only MGRAWA and LGRAWA keep momentum on their norm scores, only DP+SAM has a radius),
+  /// so the command line refuses it and help names the strategies each one applies to
+  /// (``strategies(using:)``).
+  public var settingsUsed: Set<TrainingSetting> {
+    let periodic: Set<TrainingSetting> = [.communicationPeriod, .pullStrength, .proximityStrength]
+    return switch self {
+    case .none, .dataParallelSGD: []
+    case .dataParallelSAM: [.samRho]
+    case .easgd: [.communicationPeriod, .pullStrength]
+    case .lsgd, .grawa: periodic
+    case .mgrawa, .lgrawa: periodic.union([.normMomentum])
+    case .localMGRAWA, .localLGRAWA: periodic.union([.localNormMomentum])
     }
+  }
+
+  /// The settings some strategies use and others ignore: the fields of ``StrategySettings``.
+  public static let strategySpecificSettings: [TrainingSetting] = [
+    .communicationPeriod, .pullStrength, .proximityStrength, .normMomentum, .localNormMomentum, .samRho,
+  ]
+
+  /// The strategies that use `setting`, in declaration order; `nil` when `setting` is not
+  /// strategy-specific (every strategy uses it: the worker count, the batch size, a budget).
+  public static func strategies(using setting: TrainingSetting) -> [StrategyKind]? {
+    guard strategySpecificSettings.contains(setting) else { return nil }
+    return allCases.filter { $0.settingsUsed.contains(setting) }
   }
 
   /// Whether the strategy's workers train with a ``GrawaOptim/SAM`` optimizer around SGD (DP+SAM,

@@ -70,15 +70,14 @@ extension TrainingConfiguration {
   /// ``DatasetSource``, cross-entropy, SGD (with SAM around it for DP+SAM), its schedule, and an
   /// evaluation on the test set with batch-norm statistics re-estimated over a fixed sample of
   /// training batches (``BufferPolicy/recompute``) or averaged.
-  /// - Throws: ``SettingError`` from ``validate()``, or ``ConfigurationError`` when a worker's
-  ///   shard holds no full batch.
+  /// - Throws: ``SettingError`` from ``validate()``, or ``ShardTooSmallError`` when a worker's
+  ///   shard of the loaded training set holds no full batch.
   public func makeTask(data: ConfiguredData) throws -> TrainingTask {
     try validate()
-    let shardSize = data.train.count / workers
-    guard shardSize >= batchSize else {
-      throw ConfigurationError(
-        "each of the \(workers) workers gets \(shardSize) training images, fewer than one batch (\(batchSize)): "
-          + "use more data, fewer workers or a smaller batch size")
+    guard data.train.count / workers >= batchSize else {
+      throw ShardTooSmallError(
+        images: data.train.count, dataset: data.train.name, workers: workers, batchSize: batchSize,
+        trainLimit: trainLimit)
     }
     let model = self.model
     let input = data.inputShape
@@ -130,9 +129,23 @@ extension DistributedTrainer {
   public convenience init(
     configuration: TrainingConfiguration, strategy: any DistributedStrategy, processGroup: (any ProcessGroup)? = nil
   ) throws {
-    let task = try configuration.makeTask(data: try configuration.loadData())
     try self.init(
-      task: task, settings: configuration.runSettings, strategy: strategy,
+      configuration: configuration, data: try configuration.loadData(), strategy: strategy, processGroup: processGroup)
+  }
+
+  /// Prepares a run of `configuration` on data already loaded by
+  /// ``TrainingConfiguration/loadData()``, with its built-in strategy or `strategy`.
+  /// - Parameter processGroup: the processes of a multi-process run (an MPI job), or `nil`.
+  /// - Throws: ``SettingError`` or ``ConfigurationError``, or a model error.
+  public convenience init(
+    configuration: TrainingConfiguration, data: ConfiguredData, strategy: (any DistributedStrategy)? = nil,
+    processGroup: (any ProcessGroup)? = nil
+  ) throws {
+    try configuration.validate()
+    let task = try configuration.makeTask(data: data)
+    try self.init(
+      task: task, settings: configuration.runSettings,
+      strategy: try strategy ?? configuration.strategy.make(configuration.strategySettings),
       description: try JSONValue(encoding: configuration), processGroup: processGroup)
   }
 }

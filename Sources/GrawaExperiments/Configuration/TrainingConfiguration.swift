@@ -69,7 +69,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
 
   /// Checks the values; the error names the setting (not a command-line flag).
   /// - Throws: ``SettingError`` for a setting out of range, ``ConfigurationError`` when no budget
-  ///   is set, or the optimizer's or schedule's error.
+  ///   is set, ``ShardTooSmallError`` when the train limit cannot give every worker a full batch,
+  ///   or the optimizer's or schedule's error.
   public func validate() throws {
     guard batchSize > 0 else { throw SettingError(.batchSize, "must be positive, got \(batchSize)") }
     if let epochs, !(epochs > 0) { throw SettingError(.epochs, "must be positive, got \(epochs)") }
@@ -92,6 +93,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     guard threads >= 0 else { throw SettingError(.threads, "must be 0 (all cores) or positive, got \(threads)") }
     if let trainLimit, trainLimit < batchSize {
       throw SettingError(.trainLimit, "must be at least one batch (batch size \(batchSize)), got \(trainLimit)")
+    }
+    if let trainLimit, trainLimit / workers < batchSize {
+      throw ShardTooSmallError(
+        images: trainLimit, dataset: nil, workers: workers, batchSize: batchSize, trainLimit: trainLimit)
     }
     if let testLimit, testLimit <= 0 { throw SettingError(.testLimit, "must be positive, got \(testLimit)") }
     try optimizer.validate()

@@ -83,16 +83,27 @@ public final class RunLog: MetricsSink {
     try? jsonl.close()
   }
 
-  /// Appends `row` to both metrics files.
-  /// - Throws: ``RunLogError`` when a write fails.
+  /// Appends `row` to both metrics files, whole or not at all: when a write fails (a full disk,
+  /// a file-size limit), both files are cut back to their length before it, so neither holds half
+  /// a line nor a row the other lacks.
+  /// - Throws: ``RunLogError`` naming the file that could not be written and why.
   public func append(_ row: MetricsRow) throws {
+    var json: Data
     do {
-      try csv.write(contentsOf: Data((row.csvLine(metricNames: metricNames) + "\n").utf8))
-      var json = try encoder.encode(row)
-      json.append(0x0A)
-      try jsonl.write(contentsOf: json)
+      json = try encoder.encode(row)
     } catch {
-      throw RunLogError(path: directory.path, message: "cannot append metrics (\(error.localizedDescription))")
+      throw RunLogError(path: directory.path, message: "cannot encode a metrics row (\(error))")
+    }
+    json.append(0x0A)
+    let files = ["metrics.csv", "metrics.jsonl"]
+    let failure = WholeAppend.append([
+      (csv.fileDescriptor, Data((row.csvLine(metricNames: metricNames) + "\n").utf8)), (jsonl.fileDescriptor, json),
+    ])
+    if let (index, code) = failure {
+      throw RunLogError(
+        path: directory.appendingPathComponent(files[index]).path,
+        message:
+          "cannot append a metrics row (\(WholeAppend.describe(code))); the metrics files keep the rows before it")
     }
   }
 

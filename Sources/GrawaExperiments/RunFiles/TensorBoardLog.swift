@@ -87,11 +87,12 @@ public final class TensorBoardLog: MetricsSink {
     try write(event.bytes)
   }
 
+  /// Appends one record, whole or not at all (``WholeAppend``).
   private func write(_ data: [UInt8]) throws {
-    do {
-      try handle.write(contentsOf: Data(TFRecord.frame(data)))
-    } catch {
-      throw RunLogError(path: url.path, message: "cannot append events (\(error.localizedDescription))")
+    if let (_, code) = WholeAppend.append([(handle.fileDescriptor, Data(TFRecord.frame(data)))]) {
+      throw RunLogError(
+        path: url.path,
+        message: "cannot append events (\(WholeAppend.describe(code))); the file keeps the events before it")
     }
   }
 }

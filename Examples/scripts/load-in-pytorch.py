@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Load a model exported by `grawa-train export` into PyTorch and measure its test accuracy.
+
+    grawa-train export runs/lgrawa-fashion -o resnet20.safetensors
+    python3 Examples/scripts/load-in-pytorch.py resnet20.safetensors \
+        --expect "$(grawa-train evaluate runs/lgrawa-fashion --json)"
+
+Needs `pip install torch safetensors numpy`. The file's metadata (written by the exporter) names
+the model, the input shape, the classes, the dataset and the evaluation transform; this script
+builds the matching PyTorch module (tiny-cnn, or the CIFAR ResNets resnet20/resnet56 with
+option-A shortcuts), loads the tensors with a strict `load_state_dict`, reads the dataset's test
+set (IDX files of Fashion-MNIST/MNIST, gzip or plain; CIFAR-10 binary `test_batch.bin`), applies
+the same transform (bytes / 255, center crop, per-channel normalisation) and evaluates in
+inference mode. With `--expect` (the JSON `grawa-train evaluate --json` prints, or a number in
+percent) it exits 1 unless PyTorch's accuracy is within `--tolerance` points (default 0.1) of it.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+
+# --- Models: the same parameter names and shapes as swift-grawa's GrawaNN models. ---
+
+
+class TinyCNN(nn.Module):
+    """conv(8) - bn - relu - maxpool 2 - conv(16) - bn - relu - global average - linear."""
+
+    def __init__(self, channels, classes):
+        super().__init__()
+        self.body = nn.Sequential()
+        self.body.add_module("conv1", nn.Conv2d(channels, 8, 3, padding=1, bias=False))
+        self.body.add_module("bn1", nn.BatchNorm2d(8))
+        self.body.add_module("relu1", nn.ReLU())
+        self.body.add_module("pool", nn.MaxPool2d(2))
+        self.body.add_module("conv2", nn.Conv2d(8, 16, 3, padding=1, bias=False))
+        self.body.add_module("bn2", nn.BatchNorm2d(16))
+        self.body.add_module("relu2", nn.ReLU())
+        self.body.add_module("gap", nn.AdaptiveAvgPool2d(1))
+        self.body.add_module("flatten", nn.Flatten())
+        self.body.add_module("fc", nn.Linear(16, classes))
+
+    def forward(self, x):
+        return self.body(x)
+
+    def load_grawa(self, tensors):
+        # Our Sequential names its children without the "body." prefix.
+        self.body.load_state_dict(tensors)
+
+
+class OptionABlock(nn.Module):
+    """He et al.'s CIFAR basic block; the shortcut of a widening block subsamples by 2 and pads
+    planes/4 zero channels on each side (no parameters)."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        shortcut = x if self.pad is None else F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
+        return F.relu(out + shortcut)
+
+
+class CIFARResNet(nn.Module):
+    def __init__(self, depth, channels, classes):
+        super().__init__()
+        blocks = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        in_planes = 16
+        for stage, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
+            layers = []
+            for index in range(blocks):
+                layers.append(OptionABlock(in_planes, planes, stride if index == 0 else 1))
+                in_planes = planes
+            setattr(self, f"layer{stage}", nn.Sequential(*layers))
+        self.linear = nn.Linear(64, classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        out = F.avg_pool2d(out, out.size(3))
+        return self.linear(out.flatten(1))
+
+    def load_grawa(self, tensors):
+        self.load_state_dict(tensors)
+
+
+def build(name, channels, classes):
+    if name == "tiny-cnn":
+        return TinyCNN(channels, classes)
+    if name in ("resnet20", "resnet56"):
+        return CIFARResNet(int(name[len("resnet"):]), channels, classes)
+    sys.exit(f"error: model '{name}' is not defined in this script (tiny-cnn, resnet20, resnet56 are)")
+
+
+# --- Data ---
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    zero, dtype, rank = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        sys.exit(f"error: {path}: not an unsigned-byte IDX file")
+    shape = struct.unpack(">" + "I" * rank, data[4 : 4 + 4 * rank])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(shape)
+
+
+def find(directory, stem):
+    for name in (stem + ".gz", stem):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            return path
+    sys.exit(f"error: {directory}: no {stem}(.gz)")
+
+
+def test_set(dataset, directory):
+    """uint8 images [N, C, H, W] and int64 labels [N]."""
+    if dataset in ("fashion-mnist", "mnist"):
+        images = read_idx(find(directory, "t10k-images-idx3-ubyte"))
+        labels = read_idx(find(directory, "t10k-labels-idx1-ubyte"))
+        return images[:, None, :, :], labels.astype(np.int64)
+    if dataset == "cifar10":
+        raw = np.fromfile(os.path.join(directory, "test_batch.bin"), dtype=np.uint8).reshape(-1, 3073)
+        return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
+    sys.exit(f"error: dataset '{dataset}' is not read by this script (fashion-mnist, mnist, cifar10 are)")
+
+
+DEFAULT_DIRECTORIES = {
+    "fashion-mnist": "/usr/share/datasets/fashion-mnist",
+    "mnist": "/usr/share/datasets/mnist",
+    "cifar10": "data/cifar-10-batches-bin",
+}
+
+
+def transform(images, steps):
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)
+    for step in steps:
+        if "center_crop" in step:
+            size = step["center_crop"]
+            top = (x.shape[2] - size) // 2
+            left = (x.shape[3] - size) // 2
+            x = x[:, :, top : top + size, left : left + size]
+        elif "normalize" in step:
+            mean = torch.tensor(step["normalize"]["mean"], dtype=torch.float32).view(1, -1, 1, 1)
+            std = torch.tensor(step["normalize"]["std"], dtype=torch.float32).view(1, -1, 1, 1)
+            x = (x - mean) / std
+        else:
+            sys.exit(f"error: unknown transform step {step}")
+    return x.contiguous()
+
+
+def expected_accuracy(text):
+    """A percentage from `grawa-train evaluate --json` output or a plain number."""
+    try:
+        return 100.0 * json.loads(text)["accuracy"]
+    except (ValueError, KeyError, TypeError):
+        return float(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", help="a .safetensors file written by grawa-train export")
+    parser.add_argument("--data-dir", help="the dataset directory (default: the dataset's standard place)")
+    parser.add_argument("--expect", help="grawa-train evaluate --json output, or an accuracy in percent")
+    parser.add_argument("--tolerance", type=float, default=0.1, help="allowed difference in points")
+    args = parser.parse_args()
+
+    with safe_open(args.file, framework="pt") as f:
+        meta = f.metadata() or {}
+    for key in ("grawa.model", "grawa.input_shape", "grawa.classes", "grawa.dataset", "grawa.evaluation_transform"):
+        if key not in meta:
+            sys.exit(f"error: {args.file}: metadata has no '{key}' (not written by grawa-train export?)")
+    channels, height, width = json.loads(meta["grawa.input_shape"])
+    classes = json.loads(meta["grawa.classes"])
+    model = build(meta["grawa.model"], channels, len(classes))
+    tensors = load_file(args.file)
+    (model.load_grawa if hasattr(model, "load_grawa") else model.load_state_dict)(tensors)
+    model.eval()
+
+    dataset = meta["grawa.dataset"]
+    images, labels = test_set(dataset, args.data_dir or DEFAULT_DIRECTORIES.get(dataset, "."))
+    x = transform(images, json.loads(meta["grawa.evaluation_transform"]))
+    if tuple(x.shape[1:]) != (channels, height, width):
+        sys.exit(f"error: transformed images are {tuple(x.shape[1:])}, the model expects {(channels, height, width)}")
+    y = torch.from_numpy(labels)
+    correct, loss = 0, 0.0
+    with torch.no_grad():
+        for start in range(0, len(y), 256):
+            logits = model(x[start : start + 256])
+            loss += F.cross_entropy(logits, y[start : start + 256], reduction="sum").item()
+            correct += (logits.argmax(1) == y[start : start + 256]).sum().item()
+    accuracy = 100.0 * correct / len(y)
+    print(
+        f"PyTorch {torch.__version__}: {meta['grawa.model']} ({meta.get('grawa.source', 'model')} of a "
+        f"{meta.get('grawa.strategy', '?')} run, step {meta.get('grawa.step', '?')}) on the {dataset} test set, "
+        f"{len(y)} images: loss {loss / len(y):.4f}, accuracy {accuracy:.2f}%"
+    )
+    if args.expect is not None:
+        expected = expected_accuracy(args.expect)
+        difference = abs(accuracy - expected)
+        verdict = "within" if difference <= args.tolerance else "NOT within"
+        print(f"swift-grawa: accuracy {expected:.2f}%; difference {difference:.3f} points, {verdict} {args.tolerance}")
+        if difference > args.tolerance:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
