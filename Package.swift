@@ -117,6 +117,7 @@ let package = Package(
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN", "GrawaTensor"]),
     // grawa-mpi-check and grawa-mpi-train-check under mpirun (and, with them built, grawa-train), and
     // GrawaMPI's pure types; compiles empty without trait MPI.
-    .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI", "GrawaDistributed", "GrawaExperiments"]),
+    .testTarget(
+      name: "GrawaMPITests", dependencies: ["GrawaMPI", "GrawaDistributed", "GrawaDistributedMPI", "GrawaExperiments"]),
   ]
 )
