@@ -159,6 +159,10 @@ enum TrainCommand: Command {
       config = try configuration(from: parsed)
       // --workers is per process: W = N x --workers.
       config.workers *= processes.count
+      if processes.group != nil, config.syncMode == .asynchronous {
+        throw CLIError.usage(
+          "'--sync-mode async' is not supported under mpirun yet: use '--sync-mode sync', or run in one process")
+      }
       output = URL(fileURLWithPath: try parsed[TrainOptions.output] ?? defaultOutputDirectory())
       checkpointURL = output.appendingPathComponent(checkpointName)
       try processes.onFirst {

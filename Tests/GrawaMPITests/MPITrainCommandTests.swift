@@ -82,6 +82,18 @@
       XCTAssertEqual(mine.centerState, theirs.centerState)
     }
 
+    /// The asynchronous mode is not carried over MPI: refused at start on every rank, exit 2.
+    func testAsynchronousModeUnderMpirun_isRefusedAsAUsageError() throws {
+      let directory = makeDirectory()
+      let run = try MPIRun.run(
+        ranks: 2, program: "grawa-train",
+        arguments: ["train"] + Self.tiny + ["--sync-mode", "async", "--steps", "2", "--output", directory.path],
+        timeout: 60)
+      XCTAssertEqual(run.status, 2, run.output)
+      XCTAssertTrue(run.output.contains("'--sync-mode async' is not supported under mpirun yet"), run.output)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path), run.output)
+    }
+
     /// SIGKILL rank 1 after a checkpoint: mpirun ends rank 0 and exits non-zero within the
     /// timeout naming rank 1; the checkpoint reads back, and `--resume` from it completes.
     func testKilledRank_endsTheRun_andTheRunResumesFromItsCheckpoint() throws {
