@@ -22,8 +22,10 @@ let package = Package(
     .library(name: "GrawaExperiments", targets: ["GrawaExperiments"]),
     .library(name: "GrawaPlot", targets: ["GrawaPlot"]),
     .library(name: "GrawaMPI", targets: ["GrawaMPI"]),
+    .library(name: "GrawaDistributedMPI", targets: ["GrawaDistributedMPI"]),
     .executable(name: "grawa-train", targets: ["grawa-train"]),
     .executable(name: "grawa-mpi-check", targets: ["grawa-mpi-check"]),
+    .executable(name: "grawa-mpi-train-check", targets: ["grawa-mpi-train-check"]),
     .executable(name: "grawa-mpi-bench", targets: ["grawa-mpi-bench"]),
   ],
   traits: [
@@ -56,7 +58,18 @@ let package = Package(
     .systemLibrary(
       name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "GrawaMPI", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+    // The engine over MPI: the trainer's process group and a synchronous transport (trait MPI).
+    .target(
+      name: "GrawaDistributedMPI",
+      dependencies: ["GrawaMPI", "GrawaDistributed", "GrawaTensor"]),
     .executableTarget(name: "grawa-mpi-check", dependencies: ["GrawaMPI"]),
+    // Every strategy under every rank layout, fingerprinted (run by GrawaMPITests).
+    .executableTarget(
+      name: "grawa-mpi-train-check",
+      dependencies: [
+        "GrawaMPI", "GrawaDistributedMPI", "GrawaDistributed", "GrawaExperiments", "GrawaNN", "GrawaOptim",
+        "GrawaData", "GrawaTensor",
+      ]),
     .executableTarget(name: "grawa-mpi-bench", dependencies: ["GrawaMPI"], path: "Benchmarks/grawa-mpi-bench"),
     // SVG drawing: line charts, contour maps (no dependencies).
     .target(name: "GrawaPlot"),
@@ -64,10 +77,14 @@ let package = Package(
     .target(
       name: "Grawa",
       dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot"]),
-    // The command-line driver's logic (argument parsing, sub-commands, benchmarks).
+    // The command-line driver's logic; with the trait MPI, `train` runs under mpirun.
     .target(
       name: "GrawaCLI",
-      dependencies: ["GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot"]),
+      dependencies: [
+        "GrawaTensor", "GrawaNN", "GrawaOptim", "GrawaData", "GrawaDistributed", "GrawaExperiments", "GrawaPlot",
+        .target(name: "GrawaMPI", condition: .when(traits: ["MPI"])),
+        .target(name: "GrawaDistributedMPI", condition: .when(traits: ["MPI"])),
+      ]),
     .executableTarget(name: "grawa-train", dependencies: ["GrawaCLI"]),
     // Examples: small programs that use the libraries as a user would.
     .executableTarget(name: "tensor-basics", dependencies: ["GrawaTensor"], path: "Examples/tensor-basics"),
@@ -98,7 +115,9 @@ let package = Package(
     .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "Grawa", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
     .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN", "GrawaTensor"]),
-    // grawa-mpi-check under mpirun, and GrawaMPI's pure types; compiles empty without trait MPI.
-    .testTarget(name: "GrawaMPITests", dependencies: ["GrawaMPI"]),
+    // grawa-mpi-check and grawa-mpi-train-check under mpirun (and, with them built, grawa-train), and
+    // GrawaMPI's pure types; compiles empty without trait MPI.
+    .testTarget(
+      name: "GrawaMPITests", dependencies: ["GrawaMPI", "GrawaDistributed", "GrawaDistributedMPI", "GrawaExperiments"]),
   ]
 )

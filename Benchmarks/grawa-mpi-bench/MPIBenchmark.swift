@@ -8,14 +8,18 @@
   ///   `MPI_Allreduce` (sum) in place.
   /// - gather + broadcast: EASGD's master and LSGD's leader: every rank's vector to rank 0,
   ///   then rank 0's vector back to all.
+  /// - all-gather: what the engine's default MPI transport (`MPICombinationMode.gather`) does at
+  ///   every sync, for one worker per rank: every rank receives every rank's vector, so each
+  ///   rank can combine them in worker order (bit-identical to one process).
   ///
   /// The gather's receive buffer is allocated by each call (as `MPIWorld.gather` does for a
   /// caller), so its page faults are part of the gather + broadcast time.
   ///
   /// Each repeat starts after a barrier; its time is the slowest rank's (an all-reduce of the
   /// per-rank times, outside the timed region). Bytes are per-rank payload P = 4 x floats and
-  /// the traffic of the busiest rank: 2 (N-1)/N P for a bandwidth-optimal all-reduce, and
-  /// 2 (N-1) P for rank 0 in gather + broadcast.
+  /// the traffic of the busiest rank: 2 (N-1)/N P for a bandwidth-optimal all-reduce,
+  /// 2 (N-1) P for rank 0 in gather + broadcast, and (N-1) P received by every rank in an
+  /// all-gather.
   enum MPIBenchmark {
     static let usage = """
       USAGE: mpirun -np N grawa-mpi-bench [--sizes resnet20,wrn-28-10] [--repeats K]
@@ -67,6 +71,7 @@
           let rows = [
             try timeAllReduce(world: world, size: size, repeats: count),
             try timeGatherBroadcast(world: world, size: size, repeats: count),
+            try timeAllGather(world: world, size: size, repeats: count),
           ]
           if world.rank == 0 {
             for row in rows {
@@ -115,6 +120,22 @@
       return Row(
         operation: "gather+broadcast", size: size, ranks: world.size, times: times,
         payloadBytes: payload, busiestRankBytes: 2 * Double(world.size - 1) * payload)
+    }
+
+    static func timeAllGather(world: MPIWorld, size: VectorSize, repeats: Int) throws -> Row {
+      let mine = [Float](repeating: Float(world.rank + 1) / 1024, count: size.count)
+      var times: [Double] = []
+      for _ in 0..<repeats {
+        try world.barrier()
+        let start = DispatchTime.now()
+        let gathered = try world.allGather(mine)
+        withExtendedLifetime(gathered) {}
+        times.append(try slowest(world: world, since: start))
+      }
+      let payload = Double(size.count * MemoryLayout<Float>.size)
+      return Row(
+        operation: "all-gather", size: size, ranks: world.size, times: times,
+        payloadBytes: payload, busiestRankBytes: Double(world.size - 1) * payload)
     }
 
     /// This rank's seconds since `start`, maximised over ranks.

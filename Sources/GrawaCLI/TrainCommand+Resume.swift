@@ -7,25 +7,25 @@ import GrawaExperiments
 /// checked against the data read now, its run id checked against the directory's other files,
 /// and its metrics files rebuilt from the checkpoint.
 extension TrainCommand {
-  /// Reads the checkpoint of the run in `output` and the configuration it resumes with: the
-  /// checkpoint's, with the given resumable options applied (budget, cadence, threads, data
-  /// directory, made absolute).
+  /// Reads the checkpoint of the run in `output` (rank 0 reads it and shares it with the other
+  /// processes of an MPI job) and the configuration it resumes with: the checkpoint's, with the
+  /// given resumable options applied (budget, cadence, threads, data directory, made absolute).
   /// - Throws: ``CLIError/failure(_:)`` naming the checkpoint when it cannot be read or belongs to
   ///   another run than the directory's `config.json`; ``CLIError/usage(_:)`` for a bad option.
   static func resumedRun(
-    in output: URL, checkpoint: URL, parsed: ParsedArguments
+    in output: URL, checkpoint: URL, parsed: ParsedArguments, processes: TrainProcesses
   ) throws -> (state: RunState, configuration: TrainingConfiguration) {
     let state: RunState
     var config: TrainingConfiguration
     do {
-      state = try CheckpointFile.read(from: checkpoint)
+      state = try processes.readCheckpoint(at: checkpoint)
       config = try TrainingConfiguration(of: state, path: checkpoint.path)
     } catch {
       throw CLIError.failure("cannot resume: \(error)")
     }
     try applyResumable(parsed, to: &config)
     try validate(config, parsed: parsed)
-    try checkRunID(of: config, checkpoint: checkpoint, directory: output)
+    try processes.onFirst { try checkRunID(of: config, checkpoint: checkpoint, directory: output) }
     // A run of an older version gets its id now; its next checkpoint and config.json record it.
     if config.runID == nil { config.runID = UUID().uuidString }
     return (state, config)

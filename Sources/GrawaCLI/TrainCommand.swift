@@ -133,12 +133,17 @@ enum TrainCommand: Command {
     guard parsed.positional.isEmpty else {
       throw CLIError.usage("unexpected argument '\(parsed.positional[0])'")
     }
-    let quiet = try parsed[TrainOptions.quiet]
+    // Under mpirun (grawa-train built with --traits MPI): rank 0 reads and writes the run's files
+    // and prints; every rank trains its block of the workers.
+    let processes = try TrainProcesses.start(
+      timeoutSeconds: try parsed[TrainOptions.mpiTimeout], combination: try parsed[TrainOptions.mpiCombination])
+    let quiet = try parsed[TrainOptions.quiet] || !processes.isFirst
     // Signals are handled from here on: one that arrives while the data loads stops the run at
     // its first step boundary, with a checkpoint and the requeue exit code, like one during
     // training (a scheduler may pre-empt a job at any moment).
     let control = RunControl()
-    let interrupts = InterruptHandler(control: control)
+    let interrupts = InterruptHandler(
+      control: control, signals: processes.group == nil ? InterruptHandler.signals : InterruptHandler.mpiSignals)
     defer { interrupts.cancel() }
     var config: TrainingConfiguration
     var resumeState: RunState?
@@ -153,21 +158,29 @@ enum TrainCommand: Command {
       try refuseNewRunOptions(parsed)
       output = URL(fileURLWithPath: resume)
       checkpointURL = output.appendingPathComponent(checkpointName)
-      (resumeState, config) = try resumedRun(in: output, checkpoint: checkpointURL, parsed: parsed)
+      (resumeState, config) = try resumedRun(in: output, checkpoint: checkpointURL, parsed: parsed, processes: processes)
     } else {
       config = try configuration(from: parsed)
       config.runID = UUID().uuidString
+      // --workers is per process: W = N x --workers.
+      config.workers *= processes.count
+      if processes.group != nil, config.syncMode == .asynchronous {
+        throw CLIError.usage(
+          "'--sync-mode async' is not supported under mpirun yet: use '--sync-mode sync', or run in one process")
+      }
       output = URL(fileURLWithPath: try parsed[TrainOptions.output] ?? defaultOutputDirectory())
       checkpointURL = output.appendingPathComponent(checkpointName)
-      let manager = FileManager.default
-      if manager.fileExists(atPath: checkpointURL.path) {
-        throw CLIError.usage(
-          "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
-      }
-      if holdsMetricsRows(output) {
-        throw CLIError.usage(
-          "'--output \(output.path)' holds the files of an earlier run that has no checkpoint to --resume from: "
-            + "remove them or choose another directory")
+      try processes.onFirst {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: checkpointURL.path) {
+          throw CLIError.usage(
+            "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
+        }
+        if holdsMetricsRows(output) {
+          throw CLIError.usage(
+            "'--output \(output.path)' holds the files of an earlier run that has no checkpoint to --resume from: "
+              + "remove them or choose another directory")
+        }
       }
     }
 
@@ -183,7 +196,7 @@ enum TrainCommand: Command {
     }
     let trainer: DistributedTrainer
     do {
-      trainer = try DistributedTrainer(configuration: config, data: data)
+      trainer = try DistributedTrainer(configuration: config, data: data, processGroup: processes.group)
     } catch let error as SettingError {
       throw usageError(error, parsed: parsed)
     } catch let error as ShardTooSmallError {
@@ -193,33 +206,37 @@ enum TrainCommand: Command {
     } catch {
       throw CLIError.failure("\(error)")
     }
+    let layout = try processes.layoutDescription(workersPerRank: config.workers / processes.count)
     // One writer per run directory, held until the process ends; taken before anything is
     // written, and a new run checks again under the lock that the directory holds no run.
-    let lock: RunDirectoryLock
-    do {
-      lock = try RunDirectoryLock(directory: output)
-    } catch {
-      throw CLIError.failure("\(error)")
+    // Rank 0 alone writes the run files.
+    let files = try processes.onFirst { () throws -> (lock: RunDirectoryLock, log: RunLog, events: TensorBoardLog) in
+      let lock: RunDirectoryLock
+      do {
+        lock = try RunDirectoryLock(directory: output)
+      } catch {
+        throw CLIError.failure("\(error)")
+      }
+      if resumeState == nil, FileManager.default.fileExists(atPath: checkpointURL.path) {
+        throw CLIError.usage(
+          "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
+      }
+      // One CSV schema for every built-in strategy, so runs of different strategies line up column
+      // for column: the GRAWA family's weights and LSGD's leader always have a column (empty when
+      // the strategy has none), then any other metric the strategy publishes.
+      let columns = TrainCommand.metricColumns + trainer.metricNames.filter { !TrainCommand.metricColumns.contains($0) }
+      let log = try startMetrics(in: output, resuming: &resumeState, columns: columns)
+      do {
+        // Written again on resume: the configuration the run now continues with.
+        try log.writeJSON(config, to: "config.json")
+        // The same rows as TensorBoard scalars: `tensorboard --logdir runs` shows every run.
+        return (lock, log, try TensorBoardLog(directory: output))
+      } catch {
+        throw CLIError.failure("\(error)")
+      }
     }
-    defer { withExtendedLifetime(lock) {} }
-    if resumeState == nil, FileManager.default.fileExists(atPath: checkpointURL.path) {
-      throw CLIError.usage(
-        "'--output \(output.path)' already holds a run: continue it with --resume \(output.path), or choose another directory")
-    }
-    // One CSV schema for every built-in strategy, so runs of different strategies line up column
-    // for column: the GRAWA family's weights and LSGD's leader always have a column (empty when
-    // the strategy has none), then any other metric the strategy publishes.
-    let columns = TrainCommand.metricColumns + trainer.metricNames.filter { !TrainCommand.metricColumns.contains($0) }
-    let log = try startMetrics(in: output, resuming: &resumeState, columns: columns)
-    let events: TensorBoardLog
-    do {
-      // Written again on resume: the configuration the run now continues with.
-      try log.writeJSON(config, to: "config.json")
-      // The same rows as TensorBoard scalars: `tensorboard --logdir runs` shows every run.
-      events = try TensorBoardLog(directory: output)
-    } catch {
-      throw CLIError.failure("\(error)")
-    }
+    defer { withExtendedLifetime(files) {} }
+    if let layout, !quiet { say(layout) }
     if !quiet {
       say(
         header(config, parameterCount: trainer.parameterCount, stepsPerEpoch: trainer.stepsPerEpoch,
@@ -228,7 +245,10 @@ enum TrainCommand: Command {
     let reporter = ProgressLine(enabled: !quiet, imagesPerStep: config.workers * config.batchSize)
     let summary: TrainingSummary
     do {
-      summary = try trainer.run(metrics: [log, events], checkpoint: checkpointURL, resumeFrom: resumeState, control: control) {
+      summary = try trainer.run(
+        metrics: files.map { [$0.log, $0.events] } ?? [], checkpoint: processes.isFirst ? checkpointURL : nil,
+        resumeFrom: resumeState, control: control
+      ) {
         report in
         if let row = report.evaluation {
           reporter.finish()
@@ -243,7 +263,19 @@ enum TrainCommand: Command {
     }
     reporter.finish()
     do {
-      try log.writeJSON(summary, to: "summary.json")
+      try processes.finish()
+    } catch {
+      throw CLIError.failure("\(error)")
+    }
+    guard let files else {
+      // Another rank: rank 0 writes and prints the summary.
+      if summary.stopReason == StopReason.interrupted.rawValue {
+        throw interrupts.signal == SIGINT ? CLIError.interrupted : CLIError.preempted(signal: interrupts.signal)
+      }
+      return
+    }
+    do {
+      try files.log.writeJSON(summary, to: "summary.json")
     } catch {
       throw CLIError.failure("\(error)")
     }
@@ -341,71 +373,5 @@ enum TrainCommand: Command {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     return "runs/" + formatter.string(from: Date())
-  }
-}
-
-/// Turns the first Ctrl-C (SIGINT), or a scheduler's SIGTERM, SIGHUP or SIGUSR1 (pre-emption),
-/// into a clean stop at the next step boundary with a checkpoint; a second one exits at once.
-final class InterruptHandler {
-  /// The signals handled.
-  static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
-  private var sources: [DispatchSourceSignal] = []
-  private let received = Received()
-
-  init(control: RunControl) {
-    for number in InterruptHandler.signals {
-      Foundation.signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      let received = self.received
-      source.setEventHandler {
-        if received.record(number) > 1 {
-          printError("second signal (\(InterruptHandler.name(of: number))): exiting without a checkpoint")
-          exit(128 + number)
-        }
-        let again = number == SIGINT ? "Ctrl-C" : "the same signal"
-        printError(
-          "\n\(InterruptHandler.name(of: number)): stopping after the current step and writing a checkpoint "
-            + "(\(again) again to quit now)")
-        control.interrupt()
-      }
-      source.resume()
-      sources.append(source)
-    }
-  }
-
-  /// The first signal received (SIGINT when none was).
-  var signal: Int32 { received.first ?? SIGINT }
-
-  func cancel() {
-    for source in sources { source.cancel() }
-    for number in InterruptHandler.signals { Foundation.signal(number, SIG_DFL) }
-  }
-
-  static func name(of number: Int32) -> String {
-    switch number {
-    case SIGINT: "interrupt"
-    case SIGTERM: "SIGTERM"
-    case SIGHUP: "SIGHUP"
-    case SIGUSR1: "SIGUSR1"
-    default: "signal \(number)"
-    }
-  }
-
-  private final class Received: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var firstSignal: Int32?
-    var first: Int32? {
-      lock.lock()
-      defer { lock.unlock() }
-      return firstSignal
-    }
-    func record(_ number: Int32) -> Int {
-      lock.lock()
-      defer { lock.unlock() }
-      count += 1
-      if firstSignal == nil { firstSignal = number }
-      return count
-    }
   }
 }

@@ -19,7 +19,8 @@ enum TrainOptions {
     resume: .newRunOnly)
   static let workers = Option<Int>(
     "workers", "W", default: defaults.workers, in: .from(1, to: 1024),
-    help: "Number of workers, each with its own replica and data shard.", resume: .newRunOnly,
+    help: "Number of workers, each with its own replica and data shard (per rank under mpirun).",
+    resume: .newRunOnly,
     setting: .workers)
   static let syncMode = Option<SyncMode>(
     "sync-mode", "MODE", default: defaults.syncMode,
@@ -146,6 +147,14 @@ enum TrainOptions {
     help: "Continue the run in DIR from its checkpoint (budget flags may extend it).",
     resume: .allowed)
   static let quiet = Flag("quiet", help: "Print only the final summary.", resume: .allowed)
+  static let mpiTimeout = Option<Double>(
+    "mpi-timeout", "SECONDS", default: 300, in: .greaterThan(0),
+    help: "Under mpirun: seconds one MPI operation may wait before every rank is ended (a hung rank).",
+    resume: .allowed)
+  static let mpiCombination = Option<MPICombinationChoice>(
+    "mpi-combination", "MODE", default: .gather,
+    help: "Under mpirun: gather (bit-identical to one process) or reduce (one vector per rank per sync).",
+    resume: .allowed)
 
   /// Every option, in the order help lists them.
   static let all: [any OptionDeclaration] = [
@@ -155,7 +164,7 @@ enum TrainOptions {
     schedule,
     epochs, steps, minutes, evaluateEvery, bufferPolicy, batchNormBatches, checkpointEvery, seed,
     threads,
-    trainLimit, testLimit, output, resume, quiet,
+    trainLimit, testLimit, output, resume, quiet, mpiTimeout, mpiCombination,
   ]
 
   /// The option that sets `setting`, if any.

@@ -66,7 +66,7 @@ final class TrainOptionsTests: XCTestCase {
       [
         "--data-dir", "--epochs", "--steps", "--minutes", "--eval-every", "--checkpoint-every",
         "--threads", "--resume",
-        "--quiet",
+        "--quiet", "--mpi-timeout", "--mpi-combination",
       ])
   }
 
@@ -85,7 +85,9 @@ final class TrainOptionsTests: XCTestCase {
 
   func testResumableOptions_areAppliedToTheResumedConfiguration() throws {
     let resumable = TrainOptions.all.filter {
+      // --quiet and the --mpi options set how this process runs, not the run's configuration.
       $0.resume == .allowed && $0 !== TrainOptions.resume && $0 !== TrainOptions.quiet
+        && $0 !== TrainOptions.mpiTimeout && $0 !== TrainOptions.mpiCombination
     }
     for option in resumable {
       guard let sample = resumableSamples[option.name] else {

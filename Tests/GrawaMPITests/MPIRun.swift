@@ -16,20 +16,26 @@
       Bundle.main.bundleURL
     }
 
-    /// Starts `mpirun --allow-run-as-root --oversubscribe -np ranks program arguments...`.
+    /// Starts `mpirun --allow-run-as-root --oversubscribe -np ranks program arguments...`, or
+    /// with `ranks` `nil` the program alone (no MPI job).
     /// - Throws: when `mpirun` or the program is missing, or the process cannot start.
-    init(ranks: Int, program: String, arguments: [String]) throws {
+    init(ranks: Int?, program: String, arguments: [String]) throws {
       let executable = MPIRun.productsDirectory.appendingPathComponent(program)
       guard FileManager.default.isExecutableFile(atPath: executable.path) else {
         throw MPIRunError.missing(executable.path)
       }
-      guard let mpirun = MPIRun.findInPath("mpirun") else {
-        throw MPIRunError.missing("mpirun (apt-get install openmpi-bin)")
+      if let ranks {
+        guard let mpirun = MPIRun.findInPath("mpirun") else {
+          throw MPIRunError.missing("mpirun (apt-get install openmpi-bin)")
+        }
+        process.executableURL = mpirun
+        process.arguments =
+          ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks), executable.path]
+          + arguments
+      } else {
+        process.executableURL = executable
+        process.arguments = arguments
       }
-      process.executableURL = mpirun
-      process.arguments =
-        ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks), executable.path]
-        + arguments
       let pipe = Pipe()
       process.standardOutput = pipe
       process.standardError = pipe
@@ -44,6 +50,9 @@
       }
       try process.run()
     }
+
+    /// The pid of `mpirun` (or of the program run alone).
+    var pid: pid_t { process.processIdentifier }
 
     /// Everything written to standard output and standard error so far, interleaved.
     var output: String {
@@ -79,7 +88,7 @@
     }
 
     /// Runs a program to completion and returns its exit status (nil on timeout) and output.
-    static func run(ranks: Int, program: String, arguments: [String] = [], timeout: Double)
+    static func run(ranks: Int?, program: String, arguments: [String] = [], timeout: Double)
       throws -> (status: Int32?, output: String)
     {
       let run = try MPIRun(ranks: ranks, program: program, arguments: arguments)

@@ -82,14 +82,14 @@ extension Layer {
 }
 
 /// Encodes and decodes strategy states for snapshots and checkpoints (binary property lists).
-enum StateCoding {
-  static func encode<T: Codable>(_ value: T) throws -> [UInt8] {
+package enum StateCoding {
+  package static func encode<T: Codable>(_ value: T) throws -> [UInt8] {
     let encoder = PropertyListEncoder()
     encoder.outputFormat = .binary
     return [UInt8](try encoder.encode(StateBox(value: value)))
   }
 
-  static func decode<T: Codable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+  package static func decode<T: Codable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
     try PropertyListDecoder().decode(StateBox<T>.self, from: Data(bytes)).value
   }
 

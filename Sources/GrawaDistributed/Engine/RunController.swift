@@ -72,7 +72,14 @@ struct RunTick: Sendable {
 /// reach it and read by the others, so all workers act alike even though they run freely.
 final class RunController: @unchecked Sendable {
   private let condition = NSCondition()
+  /// Held while a boundary's decision is made and agreed (see ``agreement``).
+  private let deciding = NSLock()
   private let workerCount: Int
+  /// The global index of this process's first worker (0 in a one-process run).
+  private let firstWorker: Int
+  /// In a multi-process run: turns this process's proposal for a boundary into the decision
+  /// every process takes (an all-reduce); called by the first local worker to reach it.
+  private let agreement: (@Sendable (BoundaryDecision) throws -> BoundaryDecision)?
   private let budget: RunBudget
   private let resumedBoundary: Int?
   private var decisions: [Int: (decision: BoundaryDecision, readers: Int)] = [:]
@@ -93,8 +100,16 @@ final class RunController: @unchecked Sendable {
   /// resume.
   /// - Parameter resumedBoundary: the boundary a resumed run starts at; its evaluation and
   ///   checkpoint already happened before the run was stopped, so they are not repeated.
-  init(workerCount: Int, budget: RunBudget, earlierSeconds: Double = 0, resumedBoundary: Int? = nil) {
+  /// - Parameters:
+  ///   - firstWorker: the global index of the first of this process's `workerCount` workers.
+  ///   - agreement: makes a boundary's decision the same on every process (multi-process runs).
+  init(
+    workerCount: Int, budget: RunBudget, earlierSeconds: Double = 0, resumedBoundary: Int? = nil,
+    firstWorker: Int = 0, agreement: (@Sendable (BoundaryDecision) throws -> BoundaryDecision)? = nil
+  ) {
     self.workerCount = workerCount
+    self.firstWorker = firstWorker
+    self.agreement = agreement
     self.resumedBoundary = resumedBoundary
     self.budget = budget
     self.earlierSeconds = earlierSeconds
@@ -106,7 +121,7 @@ final class RunController: @unchecked Sendable {
   func record(worker: Int, steps: Int, lossSum: Double, wrong: Int, count: Int) {
     condition.lock()
     defer { condition.unlock() }
-    progress[worker] = (steps, lossSum, wrong, count)
+    progress[worker - firstWorker] = (steps, lossSum, wrong, count)
   }
 
   /// Training seconds so far (time paused for evaluations and checkpoints excluded).
@@ -133,15 +148,47 @@ final class RunController: @unchecked Sendable {
   /// The decision for `boundary` (rounds completed), made by the first worker to ask.
   /// - Throws: the run's failure, if a worker failed.
   func decision(at boundary: Int) throws -> BoundaryDecision {
+    guard let agreement else {
+      condition.lock()
+      defer { condition.unlock() }
+      if let failure { throw failure }
+      if let cached = cachedDecision(at: boundary) { return cached }
+      return store(decide(boundary), at: boundary)
+    }
+    // The agreement is a collective that waits for the other processes: made outside the
+    // condition's lock (the main thread and the other local workers keep going), while
+    // `deciding` keeps the local workers from proposing twice.
+    deciding.lock()
+    defer { deciding.unlock() }
+    condition.lock()
+    if let failure {
+      condition.unlock()
+      throw failure
+    }
+    if let cached = cachedDecision(at: boundary) {
+      condition.unlock()
+      return cached
+    }
+    let proposal = decide(boundary)
+    condition.unlock()
+    let agreed = try agreement(proposal)
     condition.lock()
     defer { condition.unlock() }
-    if let failure { throw failure }
-    if var entry = decisions[boundary] {
-      entry.readers += 1
-      decisions[boundary] = entry.readers == workerCount ? nil : entry
-      return entry.decision
-    }
-    let decision = decide(boundary)
+    return store(agreed, at: boundary)
+  }
+
+  /// The decision already made for `boundary`, counted as read once more.
+  private func cachedDecision(at boundary: Int) -> BoundaryDecision? {
+    guard var entry = decisions[boundary] else { return nil }
+    entry.readers += 1
+    decisions[boundary] = entry.readers == workerCount ? nil : entry
+    return entry.decision
+  }
+
+  /// Takes `decision` for `boundary`: restarts the checkpoint interval if it checkpoints, and
+  /// keeps it for the other local workers.
+  private func store(_ decision: BoundaryDecision, at boundary: Int) -> BoundaryDecision {
+    if decision.checkpoint { lastCheckpointSeconds = decision.trainingSeconds }
     if workerCount > 1 { decisions[boundary] = (decision, 1) }
     return decision
   }
@@ -164,7 +211,6 @@ final class RunController: @unchecked Sendable {
     var checkpoint = false
     if !repeated, let interval = budget.checkpointSeconds, seconds - lastCheckpointSeconds >= interval {
       checkpoint = true
-      lastCheckpointSeconds = seconds
     }
     // A new run with periodic checkpoints writes one before its first step: killed before its
     // first interval, it is still resumable.
@@ -180,7 +226,7 @@ final class RunController: @unchecked Sendable {
     defer { condition.unlock() }
     if let failure { throw failure }
     var entry = deposits[boundary] ?? (decision, Array(repeating: nil, count: workerCount))
-    entry.slots[snapshot.worker] = snapshot
+    entry.slots[snapshot.worker - firstWorker] = snapshot
     deposits[boundary] = entry
     condition.broadcast()
     guard decision.stop == nil else { return }

@@ -24,14 +24,22 @@ public final class DistributedTrainer {
   public let runDescription: JSONValue
   let environment: WorkerEnvironment
   let strategy: any DistributedStrategy
+  /// The processes of a multi-process run (`nil`: every worker in this process).
+  public let processGroup: (any ProcessGroup)?
+  /// The global indices of the workers this process runs.
+  public let localWorkers: Range<Int>
 
   /// Prepares a run of `task` with `strategy` as `settings` say.
   /// - Parameters:
   ///   - description: what checkpoints record about the run (any JSON; `grawa-train` stores its
   ///     configuration).
+  ///   - processGroup: the processes of a multi-process run, each running an equal block of the
+  ///     `settings.workers` workers (process r runs workers r x W/N ..< (r+1) x W/N); `nil` runs
+  ///     them all here.
   /// - Throws: ``ConfigurationError`` naming the setting, or the model's or data's error.
   public init(
-    task: TrainingTask, settings: RunSettings, strategy: any DistributedStrategy, description: JSONValue = .null
+    task: TrainingTask, settings: RunSettings, strategy: any DistributedStrategy, description: JSONValue = .null,
+    processGroup: (any ProcessGroup)? = nil
   ) throws {
     try settings.validate()
     BuildCheck.warnOnce()
@@ -39,6 +47,18 @@ public final class DistributedTrainer {
     self.settings = settings
     self.strategy = strategy
     self.runDescription = description
+    self.processGroup = processGroup
+    if let processGroup {
+      let processes = processGroup.processCount
+      guard processes > 0, settings.workers % processes == 0 else {
+        throw ConfigurationError(
+          "\(settings.workers) workers cannot be shared equally among \(processes) processes")
+      }
+      let perProcess = settings.workers / processes
+      localWorkers = (processGroup.rank * perProcess)..<((processGroup.rank + 1) * perProcess)
+    } else {
+      localWorkers = 0..<settings.workers
+    }
     let shard = try task.data.shard(worker: 0, of: settings.workers)
     let stepsPerEpoch = shard.batchesPerEpoch
     guard stepsPerEpoch > 0 else {
@@ -53,7 +73,7 @@ public final class DistributedTrainer {
       task: task, settings: settings, stepsPerEpoch: stepsPerEpoch, samplesPerBatch: samplesPerBatch,
       baseLearningRate: baseLearningRate,
       layout: try model.parameterLayout(), bufferCount: model.bufferCount,
-      threadsPerWorker: max(1, cores / settings.workers))
+      threadsPerWorker: max(1, cores / localWorkers.count))
   }
 
   /// Local steps in one pass over a worker's shard.
@@ -115,10 +135,19 @@ public final class DistributedTrainer {
     let centerState: S.CenterState =
       try resumeFrom.map { try StateCoding.decode(S.CenterState.self, from: $0.centerState) }
       ?? strategy.makeCenterState(initial: initial, layout: environment.layout, workerCount: workers)
-    let center = CenterModel(
-      strategy: strategy, layout: environment.layout, workerCount: workers, mode: settings.syncMode,
-      state: centerState, syncCount: resumeFrom?.centerSyncs ?? 0)
-    let transport = InProcessTransport(center: center)
+    let group = processGroup
+    let localWorkers = self.localWorkers
+    let transport: any CenterTransport<S>
+    if let group {
+      transport = try group.makeTransport(
+        strategy: strategy, layout: environment.layout, workerCount: workers, localWorkers: localWorkers,
+        mode: settings.syncMode, state: centerState, syncCount: resumeFrom?.centerSyncs ?? 0)
+    } else {
+      let center = CenterModel(
+        strategy: strategy, layout: environment.layout, workerCount: workers, mode: settings.syncMode,
+        state: centerState, syncCount: resumeFrom?.centerSyncs ?? 0)
+      transport = InProcessTransport(center: center)
+    }
     var maxSteps = settings.steps
     var stepsReason = StopReason.steps
     if let epochs = settings.epochs {
@@ -146,8 +175,11 @@ public final class DistributedTrainer {
       }
     }
     let controller = RunController(
-      workerCount: workers, budget: budget, earlierSeconds: resumeFrom?.trainingSeconds ?? 0,
-      resumedBoundary: resumeFrom?.boundary)
+      workerCount: localWorkers.count, budget: budget, earlierSeconds: resumeFrom?.trainingSeconds ?? 0,
+      resumedBoundary: resumeFrom?.boundary, firstWorker: localWorkers.lowerBound,
+      agreement: group.map { group in
+        { @Sendable proposal in try BoundaryDecision(agreed: group.maximum(proposal.agreementVector)) }
+      })
     control?.attach(controller)
     defer { control?.detach() }
     let slots = ComputeSlots(count: max(1, cores / environment.threadsPerWorker))
@@ -160,7 +192,7 @@ public final class DistributedTrainer {
 
     // One thread per worker.
     let finished = DispatchGroup()
-    for index in 0..<workers {
+    for index in localWorkers {
       finished.enter()
       let snapshot = resumeFrom?.workers[index]
       let thread = Thread {
@@ -185,22 +217,23 @@ public final class DistributedTrainer {
     var lastTest = EvaluationResult(loss: .nan, error: .nan, count: 0)
     var lastWeighted: EvaluationResult?
     var stopReason = StopReason.steps
-    var finalSnapshots: [WorkerSnapshot] = []
     var lastRow: MetricsRow?
     while true {
       let event = controller.nextEvent(timeout: 1)
       switch event {
       case .failed(let error):
+        // Another process may be waiting for this one's workers in a collective: end them all.
+        if let group { group.abandon(error) }
         finished.wait()
         throw error
       case .tick(let tick):
         progress(report(tick, stepsPerEpoch: environment.stepsPerEpoch, budget: budget, controller: controller))
         continue
-      case .paused(let boundary, let decision, let snapshots):
+      case .paused(let boundary, let decision, let localSnapshots):
         // An error here (an unhealthy state, a metrics sink or checkpoint failure) stops every
         // worker before it propagates: none is left waiting at the boundary.
-        func handle() throws -> TrainingSummary? {
-          let centerInfo = transport.onCenter { center in center.snapshot() }
+        let centerInfo = transport.centerSnapshot()
+        func handle(_ snapshots: [WorkerSnapshot]) throws {
           if decision.evaluate || decision.stop != nil {
             let parameterVectors = snapshots.map(\.parameters)
             let buffers = snapshots.map(\.buffers)
@@ -253,28 +286,42 @@ public final class DistributedTrainer {
               workers: saved, rows: rows)
             try CheckpointFile.write(state, to: checkpoint)
           }
-          if let stop = decision.stop {
-            stopReason = stop
-            finalSnapshots = snapshots
-            controller.resume(after: boundary)
-            finished.wait()
-            let steps = finalSnapshots.first?.steps ?? 0
-            let trainingSeconds = decision.trainingSeconds
-            let images = Double(steps * environment.samplesPerBatch * workers)
-            return TrainingSummary(
-              strategy: strategy.name, workers: workers, epochs: Double(steps) / Double(environment.stepsPerEpoch),
-              steps: steps, syncs: centerInfo.syncCount, trainingSeconds: trainingSeconds,
-              wallSeconds: earlierWall + Date().timeIntervalSince(wallStart),
-              imagesPerSecond: trainingSeconds > 0 ? images / trainingSeconds : 0,
-              localSeconds: lastRow?.localSeconds ?? 0, distributedSeconds: lastRow?.distributedSeconds ?? 0,
-              waitSeconds: lastRow?.waitSeconds ?? 0,
-              finalTest: lastTest, finalWeightedTest: lastWeighted, stopReason: stopReason.rawValue)
-          }
-          return nil
         }
-        let summary: TrainingSummary?
         do {
-          summary = try handle()
+          if let group {
+            // Process 0 gathers every worker's snapshot, handles the pause and tells the others.
+            var verdict = PauseVerdict(evaluations: evaluations, test: lastTest, weighted: lastWeighted, row: lastRow)
+            let gathered: [WorkerSnapshot]?
+            do {
+              gathered = try PauseVerdict.gather(localSnapshots, boundary: boundary, group: group)
+            } catch {
+              group.abandon(error)
+            }
+            var handlingError: (any Error)?
+            if let gathered {
+              do {
+                try handle(gathered)
+                verdict = PauseVerdict(evaluations: evaluations, test: lastTest, weighted: lastWeighted, row: lastRow)
+              } catch {
+                verdict.error = "\(error)"
+                handlingError = error
+              }
+            }
+            do {
+              verdict = try verdict.shared(by: group)
+            } catch {
+              group.abandon(error)
+            }
+            if let message = verdict.error {
+              throw handlingError ?? ProcessGroupError(rank: 0, message: message)
+            }
+            evaluations = verdict.evaluations
+            lastTest = verdict.test
+            lastWeighted = verdict.weighted
+            lastRow = verdict.row
+          } else {
+            try handle(localSnapshots)
+          }
         } catch {
           controller.fail(error)
           transport.abort(error)
@@ -282,7 +329,22 @@ public final class DistributedTrainer {
           finished.wait()
           throw error
         }
-        if let summary { return summary }
+        if let stop = decision.stop {
+          stopReason = stop
+          controller.resume(after: boundary)
+          finished.wait()
+          let steps = localSnapshots.first?.steps ?? 0
+          let trainingSeconds = decision.trainingSeconds
+          let images = Double(steps * environment.samplesPerBatch * workers)
+          return TrainingSummary(
+            strategy: strategy.name, workers: workers, epochs: Double(steps) / Double(environment.stepsPerEpoch),
+            steps: steps, syncs: centerInfo.syncCount, trainingSeconds: trainingSeconds,
+            wallSeconds: earlierWall + Date().timeIntervalSince(wallStart),
+            imagesPerSecond: trainingSeconds > 0 ? images / trainingSeconds : 0,
+            localSeconds: lastRow?.localSeconds ?? 0, distributedSeconds: lastRow?.distributedSeconds ?? 0,
+            waitSeconds: lastRow?.waitSeconds ?? 0,
+            finalTest: lastTest, finalWeightedTest: lastWeighted, stopReason: stopReason.rawValue)
+        }
         controller.resume(after: boundary)
       }
     }

@@ -118,30 +118,38 @@ extension TrainingConfiguration {
 extension DistributedTrainer {
   /// Loads the data and prepares a run of `configuration` with its built-in strategy (and, for
   /// DP+SAM, a SAM optimizer around SGD); checkpoints record the configuration.
+  /// - Parameter processGroup: the processes of a multi-process run (an MPI job), or `nil`.
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
-  public convenience init(configuration: TrainingConfiguration) throws {
+  public convenience init(configuration: TrainingConfiguration, processGroup: (any ProcessGroup)? = nil) throws {
     try configuration.validate()
-    try self.init(configuration: configuration, strategy: try configuration.strategy.make(configuration.strategySettings))
+    try self.init(
+      configuration: configuration, strategy: try configuration.strategy.make(configuration.strategySettings),
+      processGroup: processGroup)
   }
 
   /// Prepares a run of `configuration` with a custom `strategy` (the configuration's strategy
   /// fields are then only recorded, not used).
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a data or model error naming the file.
-  public convenience init(configuration: TrainingConfiguration, strategy: any DistributedStrategy) throws {
-    try self.init(configuration: configuration, data: try configuration.loadData(), strategy: strategy)
+  public convenience init(
+    configuration: TrainingConfiguration, strategy: any DistributedStrategy, processGroup: (any ProcessGroup)? = nil
+  ) throws {
+    try self.init(
+      configuration: configuration, data: try configuration.loadData(), strategy: strategy, processGroup: processGroup)
   }
 
   /// Prepares a run of `configuration` on data already loaded by
   /// ``TrainingConfiguration/loadData()``, with its built-in strategy or `strategy`.
+  /// - Parameter processGroup: the processes of a multi-process run (an MPI job), or `nil`.
   /// - Throws: ``SettingError`` or ``ConfigurationError``, or a model error.
   public convenience init(
-    configuration: TrainingConfiguration, data: ConfiguredData, strategy: (any DistributedStrategy)? = nil
+    configuration: TrainingConfiguration, data: ConfiguredData, strategy: (any DistributedStrategy)? = nil,
+    processGroup: (any ProcessGroup)? = nil
   ) throws {
     try configuration.validate()
     let task = try configuration.makeTask(data: data)
     try self.init(
       task: task, settings: configuration.runSettings,
       strategy: try strategy ?? configuration.strategy.make(configuration.strategySettings),
-      description: try JSONValue(encoding: configuration))
+      description: try JSONValue(encoding: configuration), processGroup: processGroup)
   }
 }
