@@ -94,15 +94,15 @@
       XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path), run.output)
     }
 
-    /// SIGKILL rank 1 after a checkpoint: mpirun ends rank 0 and exits non-zero within the
-    /// timeout naming rank 1; the checkpoint reads back, and `--resume` from it completes.
-    func testKilledRank_endsTheRun_andTheRunResumesFromItsCheckpoint() throws {
-      let directory = makeDirectory()
+    /// Starts a 2-rank, 1-worker-per-rank run of 200 steps into `directory` that checkpoints at
+    /// every boundary, waits for its first checkpoint, and returns it with rank 1's pid (`nil`,
+    /// after recording the failure, when either does not come).
+    private func startCheckpointedRun(into directory: URL, timeout: Int) throws -> (MPIRun, pid_t)? {
       let checkpoint = directory.appendingPathComponent("checkpoint.grawa")
       let run = try MPIRun(
         ranks: 2, program: "grawa-train",
         arguments: ["train"] + Self.tiny + [
-          "--workers", "1", "--steps", "200", "--checkpoint-every", "0.0001", "--mpi-timeout", "20",
+          "--workers", "1", "--steps", "200", "--checkpoint-every", "0.0001", "--mpi-timeout", String(timeout),
           "--output", directory.path,
         ])
       let started = run.waitForOutput(timeout: 120) { _ in
@@ -111,8 +111,18 @@
       XCTAssertTrue(started, run.output)
       guard let victim = Self.pid(ofRank: 1, in: run.output) else {
         _ = run.wait(timeout: 1)
-        return XCTFail("no pid for rank 1 in:\n\(run.output)")
+        XCTFail("no pid for rank 1 in:\n\(run.output)")
+        return nil
       }
+      return (run, victim)
+    }
+
+    /// SIGKILL rank 1 after a checkpoint: mpirun ends rank 0 and exits non-zero within the
+    /// timeout naming rank 1; the checkpoint reads back, and `--resume` from it completes.
+    func testKilledRank_endsTheRun_andTheRunResumesFromItsCheckpoint() throws {
+      let directory = makeDirectory()
+      let checkpoint = directory.appendingPathComponent("checkpoint.grawa")
+      guard let (run, victim) = try startCheckpointedRun(into: directory, timeout: 20) else { return }
       let killedAt = Date()
       XCTAssertEqual(kill(victim, SIGKILL), 0)
       let status = run.wait(timeout: 30)
@@ -138,20 +148,7 @@
     func testHungRank_endsTheRunAfterTheTimeout() throws {
       let directory = makeDirectory()
       let checkpoint = directory.appendingPathComponent("checkpoint.grawa")
-      let run = try MPIRun(
-        ranks: 2, program: "grawa-train",
-        arguments: ["train"] + Self.tiny + [
-          "--workers", "1", "--steps", "200", "--checkpoint-every", "0.0001", "--mpi-timeout", "5",
-          "--output", directory.path,
-        ])
-      let started = run.waitForOutput(timeout: 120) { _ in
-        (try? CheckpointFile.read(from: checkpoint)) != nil
-      }
-      XCTAssertTrue(started, run.output)
-      guard let victim = Self.pid(ofRank: 1, in: run.output) else {
-        _ = run.wait(timeout: 1)
-        return XCTFail("no pid for rank 1 in:\n\(run.output)")
-      }
+      guard let (run, victim) = try startCheckpointedRun(into: directory, timeout: 5) else { return }
       let stoppedAt = Date()
       XCTAssertEqual(kill(victim, SIGSTOP), 0)
       let status = run.wait(timeout: 60)
