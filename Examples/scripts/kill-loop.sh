@@ -12,7 +12,7 @@
 #
 #   Examples/scripts/kill-loop.sh [--kills N] [--terms N] [--interval MINUTES] [--output DIR]
 #
-# Defaults: 20 SIGKILLs, 20 SIGTERMs, checkpoints every 0.05 min (3 s); about 3-4 minutes on 2
+# Defaults: 20 SIGKILLs, 20 SIGTERMs, checkpoints every 0.05 min (3 s); about 2-3 minutes on 2
 # cores. Uses $GRAWA_TRAIN if set, else builds .build/release/grawa-train. Trains tiny-cnn on
 # 2,048 Fashion-MNIST images (synthetic data when the dataset is not installed). Needs python3.
 set -euo pipefail
