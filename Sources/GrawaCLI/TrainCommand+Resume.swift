@@ -62,18 +62,7 @@ extension TrainCommand {
   static func loadData(
     for config: inout TrainingConfiguration, resuming: Bool, parsed: ParsedArguments
   ) throws -> ConfiguredData {
-    let data: ConfiguredData
-    do {
-      data = try config.loadData()
-    } catch let error as SettingError {
-      throw usageError(error, parsed: parsed)
-    } catch let error as ShardTooSmallError {
-      throw usageError(error)
-    } catch let error as ConfigurationError {
-      throw CLIError.usage(error.message)
-    } catch {
-      throw CLIError.failure("\(error)")
-    }
+    let data = try mappingSetupErrors(parsed) { [config] in try config.loadData() }
     let fingerprint = data.trainingSetFingerprint
     if resuming, let recorded = config.trainingSet {
       let differences = fingerprint.differences(from: recorded)

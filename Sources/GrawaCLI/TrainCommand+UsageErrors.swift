@@ -1,3 +1,4 @@
+import GrawaDistributed
 import GrawaExperiments
 
 /// The usage errors of `train` that involve more than one option: an option the chosen strategy
@@ -36,5 +37,24 @@ extension TrainCommand {
     remedies.append("more training images")
     text += ", \(error.shardSize) per worker: use " + remedies.joined(separator: ", or ")
     return .usage(text)
+  }
+
+  /// Runs `body` (validating, loading data, preparing the trainer) with its library errors made
+  /// command-line errors: a setting out of range or a training set too small for the workers as
+  /// usage errors naming the flags (exit 2), anything else as a failure (exit 1).
+  static func mappingSetupErrors<T>(_ parsed: ParsedArguments, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as CLIError {
+      throw error
+    } catch let error as SettingError {
+      throw usageError(error, parsed: parsed)
+    } catch let error as ShardTooSmallError {
+      throw usageError(error)
+    } catch let error as ConfigurationError {
+      throw CLIError.usage(error.message)
+    } catch {
+      throw CLIError.failure("\(error)")
+    }
   }
 }

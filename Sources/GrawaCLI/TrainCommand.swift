@@ -109,15 +109,7 @@ enum TrainCommand: Command {
   /// Validates `config`, reporting a setting out of range against its flag.
   /// - Throws: ``CLIError/usage(_:)``.
   static func validate(_ config: TrainingConfiguration, parsed: ParsedArguments) throws {
-    do {
-      try config.validate()
-    } catch let error as SettingError {
-      throw usageError(error, parsed: parsed)
-    } catch let error as ShardTooSmallError {
-      throw usageError(error)
-    } catch let error as ConfigurationError {
-      throw CLIError.usage(error.message)
-    }
+    try mappingSetupErrors(parsed) { try config.validate() }
   }
 
   /// A library error naming a setting, as a usage error naming the flag that sets it (and the
@@ -194,17 +186,8 @@ enum TrainCommand: Command {
         throw CLIError.failure("cannot resume: \(error)")
       }
     }
-    let trainer: DistributedTrainer
-    do {
-      trainer = try DistributedTrainer(configuration: config, data: data, processGroup: processes.group)
-    } catch let error as SettingError {
-      throw usageError(error, parsed: parsed)
-    } catch let error as ShardTooSmallError {
-      throw usageError(error)
-    } catch let error as ConfigurationError {
-      throw CLIError.usage(error.message)
-    } catch {
-      throw CLIError.failure("\(error)")
+    let trainer = try mappingSetupErrors(parsed) {
+      try DistributedTrainer(configuration: config, data: data, processGroup: processes.group)
     }
     let layout = try processes.layoutDescription(workersPerRank: config.workers / processes.count)
     // One writer per run directory, held until the process ends; taken before anything is

@@ -8,9 +8,10 @@ import GrawaTensor
 /// The files a run writes into its output directory.
 ///
 /// `metrics.csv` and `metrics.jsonl` grow by one line per evaluation and are flushed at once, so
-/// a script can follow a run; `config.json` and `summary.json` are written whole, to a temporary
-/// file (`<name>.tmp`, removed when the write fails) then renamed, so a reader never sees half a
-/// file and a failed write never corrupts an existing one.
+/// a script can follow a run; `config.json` and `summary.json` are written whole through
+/// ``AtomicFile`` (a temporary `.<name>.partial-<UUID>`, flushed, then renamed; removed when the
+/// write fails), so a reader never sees half a file and a failed write never corrupts an
+/// existing one.
 public final class RunLog: MetricsSink {
   /// The output directory.
   public let directory: URL
@@ -100,18 +101,7 @@ public final class RunLog: MetricsSink {
   /// opens it for appending.
   /// - Throws: ``RunLogError`` naming `url`.
   private static func replace(_ url: URL, with text: String) throws -> FileHandle {
-    let temporary = url.appendingPathExtension("tmp")
-    do {
-      try Data(text.utf8).write(to: temporary)
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw RunLogError(path: url.path, message: "cannot write (\(error.localizedDescription))")
-    }
-    guard rename(temporary.path, url.path) == 0 else {
-      let code = errno
-      try? FileManager.default.removeItem(at: temporary)
-      throw RunLogError(path: url.path, message: "cannot replace (\(String(cString: strerror(code))))")
-    }
+    try writeWhole(Data(text.utf8), to: url)
     guard let handle = try? FileHandle(forWritingTo: url) else {
       throw RunLogError(path: url.path, message: "cannot open for appending")
     }
@@ -151,20 +141,24 @@ public final class RunLog: MetricsSink {
   /// Writes `value` as JSON to `name` in the output directory, atomically.
   /// - Throws: ``RunLogError`` when encoding or writing fails.
   public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
-    let pretty = RunJSON.encoder(pretty: true)
     let url = directory.appendingPathComponent(name)
-    let temporary = url.appendingPathExtension("tmp")
+    let data: Data
     do {
-      let data = try pretty.encode(value)
-      try data.write(to: temporary)
+      data = try RunJSON.encoder(pretty: true).encode(value)
     } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw RunLogError(path: url.path, message: "cannot write (\(error.localizedDescription))")
+      throw RunLogError(path: url.path, message: "cannot encode (\(error))")
     }
-    guard rename(temporary.path, url.path) == 0 else {
-      let code = errno
-      try? FileManager.default.removeItem(at: temporary)
-      throw RunLogError(path: url.path, message: "cannot replace (\(String(cString: strerror(code))))")
+    try Self.writeWhole(data, to: url)
+  }
+
+  /// Replaces the file at `url` with `data` through ``AtomicFile`` (a temporary file beside it,
+  /// flushed, then renamed; removed on any failure), so a reader never sees half a file.
+  /// - Throws: ``RunLogError`` naming `url` and the system's reason ("File too large").
+  private static func writeWhole(_ data: Data, to url: URL) throws {
+    do {
+      try AtomicFile.write(data, to: url)
+    } catch let error as CheckpointError {
+      throw RunLogError(path: url.path, message: error.message)
     }
   }
 }
