@@ -40,6 +40,8 @@ enum ModelSourceOptions {
         threads: try parsed[threads])
     } catch let error as SettingError {
       throw CLIError.usage("\(error)")
+    } catch let mismatch as TrainingSetMismatch {
+      throw TrainCommand.usageError(mismatch, given: try parsed[dataDirectory])
     } catch {
       throw CLIError.failure("\(error)")
     }

@@ -63,22 +63,14 @@ extension TrainCommand {
     for config: inout TrainingConfiguration, resuming: Bool, parsed: ParsedArguments
   ) throws -> ConfiguredData {
     let data = try mappingSetupErrors(parsed) { [config] in try config.loadData() }
-    let fingerprint = data.trainingSetFingerprint
-    if resuming, let recorded = config.trainingSet {
-      let differences = fingerprint.differences(from: recorded)
-      if !differences.isEmpty {
-        let place = config.dataDirectory ?? config.dataset.rawValue
-        let given = (try? parsed[TrainOptions.dataDirectory]) ?? nil
-        let subject =
-          given != nil
-          ? "'--data-dir \(given!)': the training set in \(place)"
-          : "the training set in \(place) (the run's recorded data directory)"
-        throw CLIError.usage(
-          subject + " is not the one the run was trained on: " + differences.joined(separator: "; ")
-            + ". Point '--data-dir' at the run's data")
+    if resuming {
+      do {
+        try config.checkTrainingSet(of: data)
+      } catch let mismatch as TrainingSetMismatch {
+        throw usageError(mismatch, given: (try? parsed[TrainOptions.dataDirectory]) ?? nil)
       }
     }
-    config.trainingSet = fingerprint
+    config.trainingSet = data.trainingSetFingerprint
     return data
   }
 

@@ -57,4 +57,16 @@ extension TrainCommand {
       throw CLIError.failure("\(error)")
     }
   }
+
+  /// A data directory holding another training set than the run's, as a usage error naming
+  /// `--data-dir` when it was `given`: "'--data-dir D': the training set in D is not the one the
+  /// run was trained on: 600 images, the run's 1000. Point '--data-dir' at the run's data".
+  static func usageError(_ mismatch: TrainingSetMismatch, given: String?) -> CLIError {
+    let subject =
+      given.map { "'--data-dir \($0)': the training set in \(mismatch.directory)" }
+      ?? "the training set in \(mismatch.directory) (the run's recorded data directory)"
+    return .usage(
+      subject + " is not the one the run was trained on: " + mismatch.differences.joined(separator: "; ")
+        + ". Point '--data-dir' at the run's data")
+  }
 }

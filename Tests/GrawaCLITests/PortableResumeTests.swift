@@ -121,6 +121,17 @@ final class PortableResumeTests: XCTestCase {
     // Nothing was written by the refused resumes.
     XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("checkpoint.grawa")), checkpoint)
     XCTAssertEqual(try configuration(in: run).dataDirectory, moved.path)
+
+    // `evaluate` and `export` check the training set the same way (their center's batch-norm
+    // statistics are re-estimated on it).
+    let evaluated = try CommandLineTests.run(["evaluate", run.path, "--data-dir", moved.path, "--json"])
+    XCTAssertEqual(evaluated.status, 0, evaluated.standardError)
+    let mixed = try CommandLineTests.run(["export", run.path, "--data-dir", relabelled.path])
+    XCTAssertEqual(mixed.status, 2, mixed.standardError)
+    XCTAssertTrue(
+      mixed.standardError.contains("'--data-dir \(relabelled.path)': the training set in \(relabelled.path) is not"),
+      mixed.standardError)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("center.safetensors").path))
   }
 
   // MARK: - Run id

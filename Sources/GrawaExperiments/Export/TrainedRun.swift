@@ -50,7 +50,8 @@ public struct TrainedRun {
   ///   - dataDirectory: where the dataset's files are now, when not where the run read them.
   ///   - threads: compute threads for forming and evaluating models (0: all cores).
   /// - Throws: ``CheckpointError`` for a missing or damaged checkpoint, a data error naming the
-  ///   file, or ``SettingError``.
+  ///   file, ``TrainingSetMismatch`` when the data is not the run's training set, or
+  ///   ``SettingError``.
   public init(directory: URL, dataDirectory: String? = nil, threads: Int = 0) throws {
     let checkpoint = directory.appendingPathComponent(Self.checkpointName)
     guard FileManager.default.fileExists(atPath: checkpoint.path) else {
@@ -61,6 +62,7 @@ public struct TrainedRun {
     if let dataDirectory { configuration.dataDirectory = dataDirectory }
     configuration.threads = threads
     let data = try configuration.loadData()
+    try configuration.checkTrainingSet(of: data)
     self.directory = directory
     self.configuration = configuration
     self.state = state
