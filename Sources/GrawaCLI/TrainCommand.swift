@@ -213,7 +213,7 @@ enum TrainCommand: Command {
         // Written again on resume: the configuration the run now continues with.
         try log.writeJSON(config, to: "config.json")
         // The same rows as TensorBoard scalars: `tensorboard --logdir runs` shows every run.
-        return (lock, log, try TensorBoardLog(directory: output))
+        return (lock, log, try TensorBoardLog(directory: output, resumedAfter: resumeState?.boundary))
       } catch {
         throw CLIError.failure("\(error)")
       }

@@ -93,12 +93,16 @@ final class TensorBoardLogTests: XCTestCase {
       offset += 16 + length
     }
     XCTAssertEqual(offset, bytes.count)
-    XCTAssertEqual(records.count, 2)
+    XCTAssertEqual(records.count, 3)
 
     let header = try fields(records[0])
     XCTAssertEqual(header.first { $0.0 == 3 }.map { String(decoding: $0.2, as: UTF8.self) }, "brain.Event:2")
+    let start = try fields(records[1])
+    XCTAssertEqual(start.first { $0.0 == 2 }?.3, 0, "a new run starts at step 0")
+    let sessionLog = try fields(try XCTUnwrap(start.first { $0.0 == 7 }?.2))
+    XCTAssertEqual(sessionLog.first { $0.0 == 1 }?.3, 1, "SessionLog.START")
 
-    let event = try fields(records[1])
+    let event = try fields(records[2])
     XCTAssertEqual(event.first { $0.0 == 2 }?.3, 40, "the row's step")
     let summary = try XCTUnwrap(event.first { $0.0 == 5 }?.2)
     var scalars: [String: Float] = [:]
@@ -115,5 +119,19 @@ final class TensorBoardLogTests: XCTestCase {
         "time/distributed_fraction": 0, "strategy/weights/worker0": 0.25, "strategy/weights/worker1": 0.75,
         "strategy/leader": 1,
       ])
+  }
+
+  func testResumedFile_startsItsSessionAfterTheCheckpointsStep() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let log = try TensorBoardLog(directory: directory, resumedAfter: 120)
+    let bytes = try [UInt8](Data(contentsOf: log.url))
+    // The second record: 8-byte length, 4-byte CRC, data, 4-byte CRC after the first record.
+    let firstLength = Int(littleEndian(bytes[0..<8]) as UInt64)
+    let offset = 16 + firstLength
+    let length = Int(littleEndian(bytes[offset..<(offset + 8)]) as UInt64)
+    let start = try fields(Array(bytes[(offset + 12)..<(offset + 12 + length)]))
+    XCTAssertEqual(start.first { $0.0 == 2 }?.3, 121, "rows at the checkpoint's step stay; later ones are dropped")
+    XCTAssertEqual(try fields(try XCTUnwrap(start.first { $0.0 == 7 }?.2)).first { $0.0 == 1 }?.3, 1)
   }
 }

@@ -12,14 +12,21 @@ import GrawaDistributed
 /// `learning_rate`, `time/distributed_fraction`, and each strategy metric (`strategy/leader`; a
 /// list such as the weights as `strategy/weights/worker0`, ...). A resumed run starts a new file
 /// in the same directory; TensorBoard reads them together.
+///
+/// Every file's second event is a `SessionLog` `START` at the step the file's rows continue
+/// from. TensorBoard takes a `START` after the first as a restart and drops the points at that
+/// step or later from the earlier files: the rows a killed run logged after its last checkpoint,
+/// which the resumed run logs again (measured with `tensorboard` 2.21's `EventAccumulator`).
 public final class TensorBoardLog: MetricsSink {
   /// The event file.
   public let url: URL
   private let handle: FileHandle
 
   /// Starts an event file in `directory` (created if needed).
+  /// - Parameter resumedAfter: the step of the checkpoint a resumed run continues from (its row
+  ///   is already logged); `nil` for a new run.
   /// - Throws: ``RunLogError`` naming the file when it cannot be created or written.
-  public init(directory: URL, now: Date = Date()) throws {
+  public init(directory: URL, resumedAfter: Int? = nil, now: Date = Date()) throws {
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
@@ -45,6 +52,14 @@ public final class TensorBoardLog: MetricsSink {
     event.double(field: 1, now.timeIntervalSince1970)
     event.string(field: 3, "brain.Event:2")
     try write(event.bytes)
+    // Event.session_log (field 7) = SessionLog { status (field 1) = START (1) }.
+    var sessionLog = ProtobufWriter()
+    sessionLog.varint(field: 1, 1)
+    var start = ProtobufWriter()
+    start.double(field: 1, now.timeIntervalSince1970)
+    start.varint(field: 2, UInt64(max(0, (resumedAfter ?? -1) + 1)))
+    start.message(field: 7, sessionLog)
+    try write(start.bytes)
   }
 
   deinit {
