@@ -107,6 +107,10 @@
 
     /// The rank's collectives and the center rule for one sync.
     private func combine(_ local: [Contribution<Strategy.Report>]) throws -> SyncReply<Strategy.Outcome> {
+      // Wait for the slowest rank first: the time measured from here on is the transfer and the
+      // center rule, the run's distributed work. The barrier's time is waiting, which the worker
+      // counts as such (it is not in `centerSeconds`), not network time.
+      try world.barrier()
       let started = ContinuousClock.now
       var state = condition.withLock { self.state }
       let outcome: Strategy.Outcome
