@@ -33,7 +33,7 @@
           let sgd = try SGD(parameters: parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true)
           return sam ? try SAM(base: sgd, rho: rho) : sgd
         },
-        evaluation: CenterEvaluation(test: InOrder(source: test)))
+        evaluation: CenterEvaluation(test: test))
     }
 
     /// Gaussian blobs: class c is centred on 2 along dimension c.
@@ -49,18 +49,6 @@
         labels.append(label)
       }
       return (try Tensor(shape: [count, 4], scalars: values), labels)
-    }
-
-    /// A test set visited in order, as full batches.
-    struct InOrder: BatchSequence {
-      let source: TensorSource
-
-      func forEachBatch(_ body: (Batch) throws -> Void) throws {
-        let shard = try source.shard(worker: 0, of: 1)
-        for index in 0..<shard.batchesPerEpoch {
-          try body(try shard.batch(epoch: 0, index: index))
-        }
-      }
     }
   }
 #endif
