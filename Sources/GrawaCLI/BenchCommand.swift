@@ -121,14 +121,15 @@ enum BenchCommand: Command {
     }
     if try !parsed[BenchOptions.skipConvolution] {
       log("convolution 3x3, padding 1, batch 128, forward + backward (median of \(repetitions)):")
-      log("  layer              threads   median ms   best ms   median GFLOP/s   median/peak")
-      let layers = [(16, 32, "16->16 @ 32x32"), (64, 8, "64->64 @ 8x8")]
-      for (channels, side, label) in layers {
+      log("  layer                   threads   median ms   best ms   median GFLOP/s   median/peak")
+      for layer in try parsed[BenchOptions.conv] {
+        let label = layer.label
         for count in threadCounts {
           let result = try ConvBenchmark.measure(
             .init(
-              batch: 128, inChannels: channels, outChannels: channels, height: side, width: side,
-              kernelSize: 3, stride: 1, padding: 1, threads: count, repetitions: repetitions))
+              batch: 128, inChannels: layer.inChannels, outChannels: layer.outChannels,
+              height: layer.size, width: layer.size, kernelSize: 3, stride: layer.stride,
+              padding: 1, threads: count, repetitions: repetitions))
           let median = result.configuration.flopsPerStep / (result.medianMilliseconds * 1e6)
           let share = fraction(median, threads: count)
           report.conv.append(
@@ -137,7 +138,7 @@ enum BenchCommand: Command {
               bestMilliseconds: result.bestMilliseconds, bestGFLOPS: result.bestGigaflops,
               medianGFLOPS: median, fractionOfPeak: share))
           log(
-            "  \(label.padding(toLength: 17, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(median), 14))   \(pad(percent(share), 11))")
+            "  \(label.padding(toLength: 22, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(median), 14))   \(pad(percent(share), 11))")
         }
       }
     }

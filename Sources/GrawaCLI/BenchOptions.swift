@@ -25,14 +25,21 @@ enum BenchOptions {
     help: "Timed model steps (the median is reported).")
   static let profile = Flag(
     "profile", help: "With --model: time per operation (forward and backward) on all threads.")
+  static let conv = Option<[ConvLayerShape]>(
+    "conv", "LAYER,...",
+    default: [
+      ConvLayerShape(inChannels: 16, outChannels: 16, size: 32, stride: 1),
+      ConvLayerShape(inChannels: 64, outChannels: 64, size: 8, stride: 1),
+    ],
+    help: "3x3 convolutions (padding 1, batch 128) to time, as CIN-COUT@SIZE or CIN-COUT@SIZE/STRIDE.")
   static let skipGEMM = Flag("skip-gemm", help: "Skip the SGEMM figures.")
   static let skipConvolution = Flag("skip-conv", help: "Skip the convolution figures.")
   static let json = Flag("json", help: "Print one JSON object instead of a table.")
 
   /// Every option, in the order help lists them.
   static let all: [any OptionDeclaration] = [
-    sizes, threads, repetitions, model, batchSize, input, steps, profile, skipGEMM, skipConvolution,
-    json,
+    sizes, threads, repetitions, conv, model, batchSize, input, steps, profile, skipGEMM,
+    skipConvolution, json,
   ]
 }
 
@@ -66,4 +73,48 @@ struct ImageInputShape: OptionValue, Equatable {
 
   /// What a valid shape looks like.
   static var expectation: String { "CxHxW with H == W, e.g. 3x32x32" }
+}
+
+/// A 3x3 convolution layer of the benchmark, written `CIN-COUT@SIZE` or `CIN-COUT@SIZE/STRIDE`
+/// (`64-128@16/2`: 64 to 128 channels on 16x16 maps with stride 2).
+struct ConvLayerShape: OptionValue, Equatable {
+  var inChannels: Int
+  var outChannels: Int
+  /// The side of the square input map.
+  var size: Int
+  var stride: Int
+
+  init(inChannels: Int, outChannels: Int, size: Int, stride: Int) {
+    (self.inChannels, self.outChannels, self.size, self.stride) = (
+      inChannels, outChannels, size, stride
+    )
+  }
+
+  /// Reads `CIN-COUT@SIZE[/STRIDE]` with positive numbers.
+  /// - Throws: ``InvalidOptionValue`` otherwise.
+  init(argument: String) throws {
+    let layer = argument.split(separator: "@", omittingEmptySubsequences: false)
+    guard layer.count == 2 else { throw InvalidOptionValue() }
+    let channels = layer[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+    let map = layer[1].split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+    guard channels.count == 2, let cin = channels[0], let cout = channels[1], cin > 0, cout > 0,
+      (1...2).contains(map.count), let size = map[0], size > 0
+    else { throw InvalidOptionValue() }
+    let stride = map.count == 2 ? map[1] : 1
+    guard let stride, stride > 0 else { throw InvalidOptionValue("the stride must be positive") }
+    self.init(inChannels: cin, outChannels: cout, size: size, stride: stride)
+  }
+
+  /// `CIN-COUT@SIZE`, with `/STRIDE` when the stride is not 1.
+  var argumentText: String {
+    "\(inChannels)-\(outChannels)@\(size)" + (stride == 1 ? "" : "/\(stride)")
+  }
+
+  /// The table's label: `64->128 @ 16x16 /2`.
+  var label: String {
+    "\(inChannels)->\(outChannels) @ \(size)x\(size)" + (stride == 1 ? "" : " /\(stride)")
+  }
+
+  /// What a valid layer looks like.
+  static var expectation: String { "CIN-COUT@SIZE or CIN-COUT@SIZE/STRIDE, e.g. 64-64@8" }
 }

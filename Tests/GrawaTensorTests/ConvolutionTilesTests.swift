@@ -128,11 +128,49 @@ final class ConvolutionTilesTests: XCTestCase {
       kernelWidth: 3, stride: 1, padding: 1)
     let plan = Convolution.Plan(g, variant: .avx512)
     XCTAssertNil(plan.padded)
-    XCTAssertEqual(plan.imagesPerGroup * g.outPlane, 224, "14 images: the larger budget's limit")
+    // 14 images is the larger budget's limit; 10 groups of 13 (or 11) images balance 2 slots.
+    XCTAssertEqual(plan.imagesPerGroup, 13)
+    XCTAssertEqual(plan.groups, 10)
+    XCTAssertEqual(plan.slots, 2, "two partial weight gradients of 512 x 4608 fit the slot budget")
     // Small patch matrices keep the 1024-column target.
     let small = ConvolutionGeometry(
       batch: 128, inChannels: 16, height: 8, width: 8, outChannels: 16, kernelHeight: 3,
       kernelWidth: 3, stride: 1, padding: 1)
     XCTAssertEqual(Convolution.Plan(small, variant: .avx2).imagesPerGroup, 16)
+  }
+
+  func testPlan_givesEverySlotTheSameNumberOfGroups_ofNearlyEqualSize() {
+    // (batch, channels, side): the explicit path at 2x2, 4x4, 7x7 and odd batches; the padded
+    // path at 16x16 and 32x32.
+    let cases = [
+      (128, 512, 2), (128, 512, 4), (128, 64, 7), (100, 256, 4), (37, 64, 8), (128, 16, 32),
+      (128, 32, 16), (3, 512, 4), (1, 64, 8),
+    ]
+    for (batch, channels, side) in cases {
+      let g = ConvolutionGeometry(
+        batch: batch, inChannels: channels, height: side, width: side, outChannels: channels,
+        kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+      let plan = Convolution.Plan(g, variant: .avx512)
+      let label = "batch \(batch), \(channels) channels at \(side)x\(side)"
+      XCTAssertEqual(plan.slots & (plan.slots - 1), 0, "\(label): \(plan.slots) slots")
+      XCTAssertLessThanOrEqual(plan.slots, plan.groups, label)
+      let sizes = (0..<plan.groups).map { plan.images(ofGroup: $0).count }
+      XCTAssertEqual(sizes.reduce(0, +), batch, label)
+      XCTAssertEqual(plan.images(ofGroup: plan.groups - 1).upperBound, batch, label)
+      // Every group but the last has the same size; the last is at most a group smaller.
+      XCTAssertEqual(Set(sizes.dropLast()).count <= 1, true, "\(label): \(sizes)")
+      XCTAssertGreaterThan(sizes.last!, 0, label)
+      if plan.groups % plan.slots == 0 {
+        let perSlot = (0..<plan.slots).map { plan.groups(ofSlot: $0).count }
+        XCTAssertEqual(Set(perSlot).count, 1, "\(label): groups per slot \(perSlot)")
+      }
+      if let padded = plan.padded { XCTAssertEqual(padded.imagesPerGroup, plan.imagesPerGroup) }
+    }
+    // 128 images in groups of at most 14 (512 channels at 4x4): 10 groups, the last of 11.
+    let g = ConvolutionGeometry(
+      batch: 128, inChannels: 512, height: 4, width: 4, outChannels: 512, kernelHeight: 3,
+      kernelWidth: 3, stride: 1, padding: 1)
+    let plan = Convolution.Plan(g, variant: .avx512)
+    XCTAssertEqual(plan.images(ofGroup: 9), 117..<128)
   }
 }

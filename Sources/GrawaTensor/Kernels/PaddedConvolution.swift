@@ -151,34 +151,51 @@ struct PaddedConvolution {
   /// Input-gradient tiles (padded output-gradient copy to dense input gradient).
   let gradientTiles: [Int]
 
-  /// The padded-plane passes of `g`, or `nil` when they do not apply: they need stride 1, padding
-  /// below the kernel size, and input and output widths that are multiples of 16, as in the
-  /// "same" 3x3 and 1x1 convolutions of CIFAR networks at 32x32 and 16x16.
-  /// - Parameters:
-  ///   - targetColumns: aim for this many output pixels per group.
-  ///   - budget: at most this many floats of padded copies per group (when one image allows).
-  init?(_ g: ConvolutionGeometry, targetColumns: Int, budget: Int) {
+  /// The padded layouts of the input and of the output gradient of `g`, or `nil` when the
+  /// padded-plane passes do not apply: they need stride 1, padding below the kernel size, and
+  /// input and output widths that are multiples of 16, as in the "same" 3x3 and 1x1 convolutions
+  /// of CIFAR networks at 32x32 and 16x16.
+  static func layouts(_ g: ConvolutionGeometry) -> (input: PaddedLayout, gradient: PaddedLayout)? {
     guard g.stride == 1, g.padding < g.kernelHeight, g.padding < g.kernelWidth else { return nil }
-    input = PaddedLayout(
+    let input = PaddedLayout(
       channels: g.inChannels, height: g.height, width: g.width, padTop: g.padding,
       padLeft: g.padding,
       kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth)
-    gradient = PaddedLayout(
+    let gradient = PaddedLayout(
       channels: g.outChannels, height: g.outHeight, width: g.outWidth,
       padTop: g.kernelHeight - 1 - g.padding,
       padLeft: g.kernelWidth - 1 - g.padding, kernelHeight: g.kernelHeight,
       kernelWidth: g.kernelWidth)
     guard input.splitsIntoRuns, gradient.splitsIntoRuns else { return nil }
-    var images = max(1, targetColumns / max(1, g.outPlane))
-    images = min(images, max(1, budget / max(input.bufferCount, gradient.bufferCount)))
-    imagesPerGroup = min(images, max(1, g.batch))
+    return (input, gradient)
+  }
+
+  /// The most images a group of the padded-plane passes of `g` should hold, or `nil` when they do
+  /// not apply (see ``layouts(_:)``).
+  /// - Parameters:
+  ///   - targetColumns: aim for this many output pixels per group.
+  ///   - budget: at most this many floats of padded copies per group (when one image allows).
+  static func mostImages(_ g: ConvolutionGeometry, targetColumns: Int, budget: Int) -> Int? {
+    guard let (input, gradient) = layouts(g) else { return nil }
+    let images = max(1, targetColumns / max(1, g.outPlane))
+    return min(images, max(1, budget / max(input.bufferCount, gradient.bufferCount)))
+  }
+
+  /// The padded-plane passes of `g` for groups of up to `imagesPerGroup` images, or `nil` when
+  /// they do not apply (see ``layouts(_:)``).
+  init?(_ g: ConvolutionGeometry, imagesPerGroup: Int) {
+    guard let (input, gradient) = PaddedConvolution.layouts(g) else { return nil }
+    self.input = input
+    self.gradient = gradient
+    self.imagesPerGroup = max(1, imagesPerGroup)
     inputOffsets = input.offsets()
     inputSegments = input.segments(
-      images: imagesPerGroup, denseImageStride: g.outChannels * g.outPlane)
-    inputTiles = input.tiles(images: imagesPerGroup, denseImageStride: g.outChannels * g.outPlane)
+      images: self.imagesPerGroup, denseImageStride: g.outChannels * g.outPlane)
+    inputTiles = input.tiles(
+      images: self.imagesPerGroup, denseImageStride: g.outChannels * g.outPlane)
     gradientOffsets = gradient.offsets()
     gradientTiles = gradient.tiles(
-      images: imagesPerGroup, denseImageStride: g.inChannels * g.inPlane)
+      images: self.imagesPerGroup, denseImageStride: g.inChannels * g.inPlane)
   }
 
   /// `[Cin, Cout * KH * KW]` packed for the tiles of `variant`:

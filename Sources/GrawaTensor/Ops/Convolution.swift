@@ -148,24 +148,47 @@ enum Convolution {
     static let explicitBudget = 1 << 20
     /// At most this many partial weight gradients.
     static let maxSlots = 8
-    /// At most this many floats in all partial weight gradients together (when more than one).
-    static let slotBudget = 1 << 22
+    /// At most this many floats in all partial weight gradients together (when more than one): two
+    /// slots of VGG-16's 512 x 4608 weight gradient fit, so both threads of a 2-core machine run
+    /// its backward pass on their own slot instead of sharing every product.
+    static let slotBudget = 1 << 23
 
     init(_ g: ConvolutionGeometry, variant: KernelVariant) {
       geometry = g
       self.variant = variant
-      padded = PaddedConvolution(g, targetColumns: Plan.targetColumns, budget: Plan.columnBudget)
-      let plane = max(1, g.outPlane)
-      var images = max(1, Plan.targetColumns / plane)
-      let patchFloats = max(1, g.patchSize * plane)
-      let fitting = Plan.columnBudget / patchFloats
-      let wanted = (Plan.minimumColumns + plane - 1) / plane
-      images = min(images, max(1, fitting, min(wanted, Plan.explicitBudget / patchFloats)))
-      images = min(images, max(1, g.batch))
-      imagesPerGroup = padded?.imagesPerGroup ?? images
-      groups = (g.batch + imagesPerGroup - 1) / imagesPerGroup
+      let batch = max(1, g.batch)
+      let most: Int
+      if let images = PaddedConvolution.mostImages(
+        g, targetColumns: Plan.targetColumns, budget: Plan.columnBudget)
+      {
+        most = images
+      } else {
+        let plane = max(1, g.outPlane)
+        let patchFloats = max(1, g.patchSize * plane)
+        let fitting = Plan.columnBudget / patchFloats
+        let wanted = (Plan.minimumColumns + plane - 1) / plane
+        most = min(
+          max(1, Plan.targetColumns / plane),
+          max(1, fitting, min(wanted, Plan.explicitBudget / patchFloats)))
+      }
+      var groupCount = (batch + min(most, batch) - 1) / min(most, batch)
       let weightCount = max(1, g.outChannels * g.patchSize)
-      slots = max(1, min(groups, Plan.maxSlots, Plan.slotBudget / weightCount))
+      var slotCount = Plan.powerOfTwo(atMost: min(groupCount, Plan.maxSlots, Plan.slotBudget / weightCount))
+      // The same number of groups in every slot, and groups whose sizes differ by at most one
+      // image, so that threads given the same number of groups get the same work: 128 images in
+      // groups of at most 14 make 10 groups of 13 or 11 for 2 slots, not 9 of 14 and one of 2.
+      groupCount = (groupCount + slotCount - 1) / slotCount * slotCount
+      imagesPerGroup = (batch + groupCount - 1) / groupCount
+      groups = (batch + imagesPerGroup - 1) / imagesPerGroup
+      slotCount = min(slotCount, Plan.powerOfTwo(atMost: groups))
+      slots = slotCount
+      padded = PaddedConvolution(g, imagesPerGroup: imagesPerGroup)
+    }
+
+    /// The largest power of two not above `count` (1 for `count <= 1`): slot counts split evenly
+    /// over 2, 4 or 8 threads.
+    static func powerOfTwo(atMost count: Int) -> Int {
+      count <= 1 ? 1 : 1 << (Int.bitWidth - 1 - count.leadingZeroBitCount)
     }
 
     /// The images of group `index`.
