@@ -22,7 +22,8 @@ final class ConvolutionTilesTests: XCTestCase {
 
   /// Channel counts that are not multiples of 6 or 8 (partial weight panels for every variant),
   /// on both convolution paths: padded planes (stride 1, widths 16 and 32, an odd number of
-  /// 16-pixel runs per image) and the explicit patch matrix (8x8, 7x7, stride 2).
+  /// 16-pixel runs per image; widths padded up to whole runs) and the explicit patch matrix (8x8,
+  /// 7x7, stride 2).
   private let layers = [
     Layer(batch: 3, cin: 5, cout: 13, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 2, cin: 10, cout: 9, height: 5, width: 32, kernel: 3, stride: 1, padding: 1),
@@ -30,6 +31,14 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 4, cin: 9, cout: 14, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 3, cin: 6, cout: 7, height: 7, width: 7, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 2, cin: 3, cout: 17, height: 15, width: 15, kernel: 3, stride: 2, padding: 1),
+    // Padded planes whose rows are padded up to whole runs, the extra columns dropped: 28 and 14
+    // columns (Fashion-MNIST), a 1x1 convolution 14 wide, no padding (30 to 28 columns; the
+    // input gradient's pass 30 to 32), and a 5x5 kernel on 13 columns.
+    Layer(batch: 3, cin: 4, cout: 10, height: 6, width: 28, kernel: 3, stride: 1, padding: 1),
+    Layer(batch: 5, cin: 11, cout: 6, height: 14, width: 14, kernel: 3, stride: 1, padding: 1),
+    Layer(batch: 2, cin: 7, cout: 9, height: 3, width: 14, kernel: 1, stride: 1, padding: 0),
+    Layer(batch: 2, cin: 3, cout: 8, height: 5, width: 30, kernel: 3, stride: 1, padding: 0),
+    Layer(batch: 3, cin: 2, cout: 5, height: 9, width: 13, kernel: 5, stride: 1, padding: 2),
     // A patch matrix too tall for 16 images within the L2 budget: groups of 16 anyway (256
     // columns for the weight-gradient SGEMM), the last group partial.
     Layer(batch: 20, cin: 130, cout: 5, height: 4, width: 4, kernel: 3, stride: 1, padding: 1),
@@ -137,6 +146,34 @@ final class ConvolutionTilesTests: XCTestCase {
       batch: 128, inChannels: 16, height: 8, width: 8, outChannels: 16, kernelHeight: 3,
       kernelWidth: 3, stride: 1, padding: 1)
     XCTAssertEqual(Convolution.Plan(small, variant: .avx2).imagesPerGroup, 16)
+  }
+
+  func testPaddedPlanes_takeWidthsWholeRunsCoverWithLittleWaste() {
+    func plan(side: Int, kernel: Int = 3, padding: Int = 1, stride: Int = 1) -> Convolution.Plan {
+      Convolution.Plan(
+        ConvolutionGeometry(
+          batch: 8, inChannels: 16, height: side, width: side, outChannels: 16,
+          kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding),
+        variant: .avx512)
+    }
+    // Whole runs: the dense tensors are written in place.
+    for side in [16, 32] {
+      let padded = try? XCTUnwrap(plan(side: side).padded)
+      XCTAssertEqual(padded?.input.isDense, true, "\(side)x\(side)")
+      XCTAssertEqual(padded?.gradient.isDense, true, "\(side)x\(side)")
+    }
+    // 28 and 14 columns: rows of 32 and 16, the extra columns staged and dropped.
+    for (side, pass) in [(28, 32), (14, 16), (30, 32)] {
+      let padded = try? XCTUnwrap(plan(side: side).padded)
+      XCTAssertEqual(padded?.input.outWidth, pass, "\(side)x\(side)")
+      XCTAssertEqual(padded?.input.validWidth, side, "\(side)x\(side)")
+      XCTAssertEqual(padded?.input.isDense, false, "\(side)x\(side)")
+      XCTAssertEqual(padded?.gradient.validWidth, side, "\(side)x\(side)")
+    }
+    // 16 columns for 7 or 8 would more than double the work: the patch matrix instead. Strided
+    // convolutions always take it.
+    for side in [7, 8, 4, 12] { XCTAssertNil(plan(side: side).padded, "\(side)x\(side)") }
+    XCTAssertNil(plan(side: 32, stride: 2).padded)
   }
 
   func testPlan_givesEverySlotTheSameNumberOfGroups_ofNearlyEqualSize() {

@@ -1,8 +1,11 @@
-// Stride-1 "same-width" convolution without a patch matrix: every patch-matrix row is a shifted
-// view of one zero-padded copy of the image, so only the padded copy is written (about 1.1x the
-// image instead of KH * KW times it). The products run over runs of 16 output pixels of a row
-// (widths are multiples of 16), read from the padded copy and written (or, for the output
-// gradient, read) in place in the dense NCHW tensors: nothing is computed on the padding.
+// Stride-1 convolution without a patch matrix: every patch-matrix row is a shifted view of one
+// zero-padded copy of the image, so only the padded copy is written (about 1.1x the image instead
+// of KH * KW times it). The products run over runs of 16 output pixels of a row, read from the
+// padded copy. When the output width is a multiple of 16 (CIFAR networks at 32x32 and 16x16) the
+// runs are written (or, for the output gradient, read) in place in the dense NCHW tensors. Other
+// widths close enough to a multiple of 16 (Fashion-MNIST's 28x28 and 14x14) pad each row on the
+// right up to whole runs: the extra columns are computed into a staging copy and dropped when it
+// is copied into the dense tensor, and the output gradient is read from a copy with zeros there.
 //
 // (Two rows of an 8-pixel-wide image could make a run too, but assembling such a run from two
 // halves costs a shuffle on the ports the multiply-adds use; the explicit patch matrix with the
@@ -20,21 +23,66 @@ struct PaddedLayout {
   var width: Int
   var padTop: Int
   var padLeft: Int
+  /// Zero columns on the right: `padLeft`, plus what makes ``outWidth`` a multiple of 16.
+  var padRight: Int
   var kernelHeight: Int
   var kernelWidth: Int
 
+  /// The layout of `channels` planes of `height x width` padded by `padTop` rows above and below
+  /// and `padLeft` columns on the left, and on the right as many as make the window pass's rows
+  /// whole 16-pixel runs.
+  init(
+    channels: Int, height: Int, width: Int, padTop: Int, padLeft: Int, kernelHeight: Int,
+    kernelWidth: Int
+  ) {
+    (self.channels, self.height, self.width) = (channels, height, width)
+    (self.padTop, self.padLeft) = (padTop, padLeft)
+    (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
+    let valid = width + 2 * padLeft - kernelWidth + 1
+    let runs = (max(1, valid) + 15) / 16 * 16
+    padRight = runs + kernelWidth - 1 - width - padLeft
+  }
+
   var paddedHeight: Int { height + 2 * padTop }
-  var paddedWidth: Int { width + 2 * padLeft }
+  var paddedWidth: Int { width + padLeft + padRight }
   var planeSize: Int { paddedHeight * paddedWidth }
   /// Floats of the buffer. A window pass never reads past the last plane: its last read is the
   /// bottom-right corner.
   var bufferCount: Int { channels * planeSize }
   /// Output rows of a stride-1 window pass.
   var outHeight: Int { paddedHeight - kernelHeight + 1 }
-  /// Output columns of a stride-1 window pass.
+  /// Columns of a stride-1 window pass: whole 16-pixel runs, the first ``validWidth`` of them
+  /// the convolution's output.
   var outWidth: Int { paddedWidth - kernelWidth + 1 }
-  /// Whether the output rows split into whole 16-pixel runs.
-  var splitsIntoRuns: Bool { outWidth % 16 == 0 }
+  /// Output columns of the convolution (with `padLeft` zero columns on both sides).
+  var validWidth: Int { width + 2 * padLeft - kernelWidth + 1 }
+  /// Whether the window pass's rows are exactly the output's rows (no extra columns), so that it
+  /// can write and read the dense tensors in place.
+  var isDense: Bool { outWidth == validWidth }
+  /// Floats of a window pass's output for `images` images of `planes` planes each (a staging
+  /// copy when the layout is not dense).
+  func passCount(images: Int, planes: Int) -> Int { images * planes * outHeight * outWidth }
+
+  /// Copies the window pass's output planes at `staging` (``outWidth`` columns) to the dense
+  /// planes at `dense` (``validWidth`` columns): `planes` planes in all, over all images.
+  func compact(
+    planes: Int, staging: UnsafePointer<Float>, into dense: UnsafeMutablePointer<Float>
+  ) {
+    for row in 0..<(planes * outHeight) {
+      Im2Col.copy(staging + row * outWidth, dense + row * validWidth, count: validWidth)
+    }
+  }
+
+  /// Copies the dense planes at `dense` (``validWidth`` columns) into the window pass's layout at
+  /// `staging` (``outWidth`` columns, the extra ones zero): `planes` planes in all.
+  func expand(
+    planes: Int, dense: UnsafePointer<Float>, into staging: UnsafeMutablePointer<Float>
+  ) {
+    for row in 0..<(planes * outHeight) {
+      Im2Col.copy(dense + row * validWidth, staging + row * outWidth, count: validWidth)
+      Im2Col.zero(staging + row * outWidth + validWidth, count: outWidth - validWidth)
+    }
+  }
 
   /// The start of patch-matrix row `(c, kh, kw)`, for rows in that order.
   func offsets() -> [Int] {
@@ -48,7 +96,7 @@ struct PaddedLayout {
     return list
   }
 
-  /// The 16-pixel runs of the output of `images` images (see ``splitsIntoRuns``), image by image
+  /// The 16-pixel runs of the output of `images` images (``outWidth`` is a multiple of 16), image by image
   /// and row by row, as pairs `(offset in the dense output, offset in the padded buffers)`: image
   /// `n`'s dense planes start `n * denseImageStride` floats in, its padded planes
   /// `n * bufferCount`.
@@ -92,11 +140,12 @@ struct PaddedLayout {
 
   /// The padded planes of `images` images (`channels` planes of `height x width` each, consecutive
   /// at `source`), image `n` at `n * bufferCount`: `source` itself when there is no padding (a 1x1
-  /// convolution reads its input in place), otherwise a copy in the workspace's first buffer.
+  /// convolution on rows of whole runs reads its input in place), otherwise a copy in the
+  /// workspace's first buffer.
   func padded(
     images: Int, from source: UnsafePointer<Float>, workspace ws: ConvolutionWorkspace
   ) -> UnsafePointer<Float> {
-    if padTop == 0 && padLeft == 0 { return source }
+    if padTop == 0 && padLeft == 0 && padRight == 0 { return source }
     let buffer = ws.buffer(0, count: images * bufferCount)
     fill(images: images, from: source, into: buffer)
     return UnsafePointer(buffer)
@@ -151,10 +200,16 @@ struct PaddedConvolution {
   /// Input-gradient tiles (padded output-gradient copy to dense input gradient).
   let gradientTiles: [Int]
 
+  /// At most this ratio of computed to output columns (rows padded up to whole runs of 16): 32
+  /// for 28 and 16 for 14 columns pay 14% more multiply-adds and still beat the patch matrix,
+  /// whose writing and reading costs more at these sizes; 16 for 8 or 7 columns do not.
+  static let maximumColumnOverhead = 1.25
+
   /// The padded layouts of the input and of the output gradient of `g`, or `nil` when the
   /// padded-plane passes do not apply: they need stride 1, padding below the kernel size, and
-  /// input and output widths that are multiples of 16, as in the "same" 3x3 and 1x1 convolutions
-  /// of CIFAR networks at 32x32 and 16x16.
+  /// input and output widths that are multiples of 16 (the "same" 3x3 and 1x1 convolutions of
+  /// CIFAR networks at 32x32 and 16x16) or that whole runs of 16 cover with at most
+  /// ``maximumColumnOverhead`` (28x28 and 14x14).
   static func layouts(_ g: ConvolutionGeometry) -> (input: PaddedLayout, gradient: PaddedLayout)? {
     guard g.stride == 1, g.padding < g.kernelHeight, g.padding < g.kernelWidth else { return nil }
     let input = PaddedLayout(
@@ -166,7 +221,11 @@ struct PaddedConvolution {
       padTop: g.kernelHeight - 1 - g.padding,
       padLeft: g.kernelWidth - 1 - g.padding, kernelHeight: g.kernelHeight,
       kernelWidth: g.kernelWidth)
-    guard input.splitsIntoRuns, gradient.splitsIntoRuns else { return nil }
+    for layout in [input, gradient] {
+      guard layout.validWidth > 0,
+        Double(layout.outWidth) <= maximumColumnOverhead * Double(layout.validWidth)
+      else { return nil }
+    }
     return (input, gradient)
   }
 
@@ -189,13 +248,14 @@ struct PaddedConvolution {
     self.gradient = gradient
     self.imagesPerGroup = max(1, imagesPerGroup)
     inputOffsets = input.offsets()
-    inputSegments = input.segments(
-      images: self.imagesPerGroup, denseImageStride: g.outChannels * g.outPlane)
-    inputTiles = input.tiles(
-      images: self.imagesPerGroup, denseImageStride: g.outChannels * g.outPlane)
+    // Output offsets are in the window pass's layout: the dense tensors when they coincide.
+    let outputImage = input.passCount(images: 1, planes: g.outChannels)
+    inputSegments = input.segments(images: self.imagesPerGroup, denseImageStride: outputImage)
+    inputTiles = input.tiles(images: self.imagesPerGroup, denseImageStride: outputImage)
     gradientOffsets = gradient.offsets()
     gradientTiles = gradient.tiles(
-      images: self.imagesPerGroup, denseImageStride: g.inChannels * g.inPlane)
+      images: self.imagesPerGroup,
+      denseImageStride: gradient.passCount(images: 1, planes: g.inChannels))
   }
 
   /// `[Cin, Cout * KH * KW]` packed for the tiles of `variant`:
@@ -236,15 +296,21 @@ struct PaddedConvolution {
     variant: KernelVariant, workspace ws: ConvolutionWorkspace
   ) {
     let padded = input.padded(images: images, from: x, workspace: ws)
+    let target =
+      input.isDense
+      ? output : ws.buffer(1, count: input.passCount(images: images, planes: g.outChannels))
     inputOffsets.withUnsafeBufferPointer { offsets in
       inputTiles.withUnsafeBufferPointer { tiles in
         ConvolutionKernels.multiply(
           packed: packedWeight, rows: g.outChannels, depth: g.patchSize, b: padded,
           offsets: offsets.start,
-          tiles: tiles.start, tileCount: images * input.tilesPerImage, bias: bias, c: output,
-          ldc: g.outPlane,
+          tiles: tiles.start, tileCount: images * input.tilesPerImage, bias: bias, c: target,
+          ldc: input.outHeight * input.outWidth,
           threads: threads, variant: variant)
       }
+    }
+    if !input.isDense {
+      input.compact(planes: images * g.outChannels, staging: target, into: output)
     }
   }
 
@@ -256,10 +322,18 @@ struct PaddedConvolution {
     workspace ws: ConvolutionWorkspace
   ) {
     let padded = input.padded(images: images, from: x, workspace: ws)
+    let pass = input.outHeight * input.outWidth
+    var source = dy
+    if !input.isDense {
+      // The output gradient with zeros in the extra columns, which then add nothing.
+      let staging = ws.buffer(1, count: input.passCount(images: images, planes: g.outChannels))
+      input.expand(planes: images * g.outChannels, dense: dy, into: staging)
+      source = UnsafePointer(staging)
+    }
     inputOffsets.withUnsafeBufferPointer { offsets in
       inputSegments.withUnsafeBufferPointer { segments in
         ConvolutionKernels.dotProducts(
-          segments: segments.start, segmentCount: images * g.outPlane / 16, x: dy, ldx: g.outPlane,
+          segments: segments.start, segmentCount: images * pass / 16, x: source, ldx: pass,
           xCount: g.outChannels, y: padded, offsets: offsets.start, yCount: g.patchSize,
           out: weightGradient,
           ldOut: g.patchSize, threads: threads, variant: variant)
@@ -277,14 +351,22 @@ struct PaddedConvolution {
     workspace ws: ConvolutionWorkspace
   ) {
     let padded = gradient.padded(images: images, from: dy, workspace: ws)
+    let target =
+      gradient.isDense
+      ? inputGradient
+      : ws.buffer(1, count: gradient.passCount(images: images, planes: g.inChannels))
     gradientOffsets.withUnsafeBufferPointer { offsets in
       gradientTiles.withUnsafeBufferPointer { tiles in
         ConvolutionKernels.multiply(
           packed: packedFlipped, rows: g.inChannels, depth: gradientOffsets.count, b: padded,
           offsets: offsets.start, tiles: tiles.start, tileCount: images * gradient.tilesPerImage,
           bias: nil,
-          c: inputGradient, ldc: g.inPlane, threads: threads, variant: variant)
+          c: target, ldc: gradient.outHeight * gradient.outWidth, threads: threads,
+          variant: variant)
       }
+    }
+    if !gradient.isDense {
+      gradient.compact(planes: images * g.inChannels, staging: target, into: inputGradient)
     }
   }
 }
