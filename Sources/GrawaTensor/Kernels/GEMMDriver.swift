@@ -110,13 +110,20 @@ extension GEMM {
     let unit = plan.byRows ? mr : nr
     let extent = plan.byRows ? op.m : op.n
     let workers = plan.workers
+    // A row split shares one packed B between the workers when it is not too large.
+    let layout = SharedPackedB.Layout(
+      k: op.k, n: op.n, kBlocks: GEMMBlocking.kBlockCount(op.k),
+      nc: min(GEMMBlocking.nc(columns: nr), (op.n + nr - 1) / nr * nr), nr: nr)
+    let shared = plan.byRows ? SharedPackedB.current : nil
+    let sharing = shared?.prepare(layout) == true ? shared : nil
     parallelFor(workers, threads: workers) { w in
       let lo = min(extent, tiles * w / workers * unit)
       let hi = min(extent, tiles * (w + 1) / workers * unit)
       if lo >= hi { return }
       GEMMWorkspace.withCurrent { ws in
         if plan.byRows {
-          runRegion(op, rows: lo..<hi, cols: 0..<op.n, workspace: ws, K.self)
+          let packedB = sharing.map { SharedB(packing: $0, start: layout.chunksPerBlock * w / workers) }
+          runRegion(op, rows: lo..<hi, cols: 0..<op.n, workspace: ws, shared: packedB, K.self)
         } else {
           runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws, K.self)
         }
@@ -124,16 +131,23 @@ extension GEMM {
     }
   }
 
+  /// A worker's use of a shared packed B: the buffer, and the chunk it starts packing at.
+  struct SharedB {
+    var packing: SharedPackedB
+    var start: Int
+  }
+
   /// Computes the block `C[rows, cols]` on the calling thread with the packing memory of `ws`.
   static func runRegion<K: KernelShapes>(
-    _ op: GEMMOperands, rows: Range<Int>, cols: Range<Int>, workspace ws: GEMMWorkspace, _: K.Type
+    _ op: GEMMOperands, rows: Range<Int>, cols: Range<Int>, workspace ws: GEMMWorkspace,
+    shared: SharedB? = nil, _: K.Type
   ) {
     let mr = K.gemmRows, nr = K.gemmColumns
     let kBlocks = GEMMBlocking.kBlockCount(op.k)
     let kcMax = (op.k + kBlocks - 1) / kBlocks
     let ncMax = min(GEMMBlocking.nc(columns: nr), (cols.count + nr - 1) / nr * nr)
     let mcMax = min(GEMMBlocking.mc(rows: mr), (rows.count + mr - 1) / mr * mr)
-    let bBuf = ws.bBuffer(count: ncMax * kcMax)
+    let bBuf = shared == nil ? ws.bBuffer(count: ncMax * kcMax) : nil
     let aBuf = ws.aBuffer(count: mcMax * kcMax)
     let tile = ws.tile
     var jc = cols.lowerBound
@@ -143,9 +157,17 @@ extension GEMM {
         let p0 = op.k * kb / kBlocks
         let kc = op.k * (kb + 1) / kBlocks - p0
         let beta: Float = kb == 0 ? op.beta : 1
-        gemmPackB(
-          K.self, transposed: op.transposeB, op.b, ldb: op.ldb, p0: p0, kc: kc, j0: jc, nc: nc,
-          into: bBuf)
+        let packedB: UnsafeMutablePointer<Float>
+        if let shared {
+          // With a shared B the region spans every column, so `jc` is a multiple of `ncMax`.
+          packedB = shared.packing.block(
+            op, jb: jc / ncMax, kb: kb, start: shared.start, K.self)
+        } else {
+          packedB = bBuf!
+          gemmPackB(
+            K.self, transposed: op.transposeB, op.b, ldb: op.ldb, p0: p0, kc: kc, j0: jc, nc: nc,
+            into: packedB)
+        }
         var ic = rows.lowerBound
         while ic < rows.upperBound {
           let mc = min(mcMax, rows.upperBound - ic)
@@ -153,7 +175,7 @@ extension GEMM {
             K.self, transposed: op.transposeA, op.a, lda: op.lda, i0: ic, mc: mc, p0: p0, kc: kc,
             into: aBuf)
           macroKernel(
-            kc: kc, mc: mc, nc: nc, a: aBuf, b: bBuf, c: op.c + ic * op.ldc + jc, ldc: op.ldc,
+            kc: kc, mc: mc, nc: nc, a: aBuf, b: packedB, c: op.c + ic * op.ldc + jc, ldc: op.ldc,
             alpha: op.alpha, beta: beta, tile: tile, K.self)
           ic += mc
         }

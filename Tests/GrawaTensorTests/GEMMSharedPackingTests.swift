@@ -1,0 +1,101 @@
+import XCTest
+
+@testable import GrawaTensor
+
+/// The packed B that the workers of a row-split SGEMM share (``SharedPackedB``): every block it
+/// hands out equals the block a worker packs on its own, whoever packed which chunk, and workers
+/// that run one after the other on one thread complete (no worker waits for one that has not
+/// started).
+final class GEMMSharedPackingTests: XCTestCase {
+  private func operands(
+    k: Int, n: Int, transposeB: Bool, storage: UnsafeMutablePointer<Float>
+  ) -> GEMMOperands {
+    GEMMOperands(
+      transposeA: false, transposeB: transposeB, m: 1, n: n, k: k, alpha: 1, beta: 0,
+      a: UnsafePointer(storage), lda: 1, b: UnsafePointer(storage), ldb: transposeB ? k : n,
+      c: storage, ldc: n)
+  }
+
+  /// Every block of a product with several N and K blocks and a partial last panel, claimed by
+  /// "workers" with different starting chunks that run one after the other on this thread.
+  private func check<K: KernelShapes>(_: K.Type, transposeB: Bool) {
+    let (k, n) = (600, 1100)
+    let nr = K.gemmColumns
+    let count = k * n
+    let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { b.deallocate() }
+    for i in 0..<count { b[i] = Float((i * 7919) % 1013) - 506 }
+    let op = operands(k: k, n: n, transposeB: transposeB, storage: b)
+    let layout = SharedPackedB.Layout(
+      k: k, n: n, kBlocks: GEMMBlocking.kBlockCount(k),
+      nc: min(GEMMBlocking.nc(columns: nr), (n + nr - 1) / nr * nr), nr: nr)
+    XCTAssertGreaterThan(layout.nBlocks, 1)
+    XCTAssertGreaterThan(layout.kBlocks, 1)
+    let shared = SharedPackedB()
+    XCTAssertTrue(shared.prepare(layout))
+    for jb in 0..<layout.nBlocks {
+      for kb in 0..<layout.kBlocks {
+        let (p0, kc) = layout.rows(kb)
+        let columns = layout.columns(jb)
+        let floats = (columns + nr - 1) / nr * nr * kc
+        var expected = [Float](repeating: .nan, count: floats)
+        expected.withUnsafeMutableBufferPointer {
+          gemmPackB(
+            K.self, transposed: transposeB, op.b, ldb: op.ldb, p0: p0, kc: kc, j0: jb * layout.nc,
+            nc: columns, into: $0.baseAddress!)
+        }
+        // The first worker claims from chunk 0 and packs some; the second starts in the middle
+        // and finds the rest; a third finds everything packed.
+        for start in [0, layout.chunksPerBlock / 2, 1] {
+          let block = shared.block(op, jb: jb, kb: kb, start: start, K.self)
+          let got = Array(UnsafeBufferPointer(start: block, count: floats))
+          XCTAssertEqual(
+            zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+            "block (\(jb), \(kb)) start \(start), transposed B: \(transposeB)")
+        }
+      }
+    }
+  }
+
+  func testBlocks_equalPerWorkerPacking_forEveryVariant() {
+    for transposeB in [false, true] {
+      check(AVX512Kernels.self, transposeB: transposeB)
+      check(AVX2Kernels.self, transposeB: transposeB)
+      check(NEONKernels.self, transposeB: transposeB)
+      check(GenericKernels.self, transposeB: transposeB)
+    }
+  }
+
+  func testTooLargeAProduct_packsPerWorker() {
+    let layout = SharedPackedB.Layout(k: 8192, n: 8192, kBlocks: 32, nc: 1024, nr: 32)
+    XCTAssertFalse(SharedPackedB().prepare(layout))
+  }
+
+  func testRowSplitProducts_withSharedB_matchOneThread_bitForBit() {
+    // Row splits (m large) with several N and K blocks, through the public entry point.
+    for (m, n, k) in [(512, 1100, 600), (1024, 1500, 520)] {
+      for transposeB in [false, true] {
+        var rng = GEMMTests.XorShift(seed: UInt64(m + n + k))
+        let a = (0..<(m * k)).map { _ in rng.nextFloat() }
+        let b = (0..<(k * n)).map { _ in rng.nextFloat() }
+        let tile = KernelConfiguration.active.shapes.gemm
+        XCTAssertEqual(
+          GEMM.split(m: m, n: n, k: k, threads: 2, mr: tile[0], nr: tile[1]),
+          GEMM.Split(workers: 2, byRows: true), "\(m)x\(n)x\(k)")
+        func run(_ threads: Int) -> [Float] {
+          var c = [Float](repeating: 0, count: m * n)
+          GEMM.sgemm(
+            transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+            b: b, ldb: transposeB ? k : n, beta: 0, c: &c, ldc: n, threads: threads)
+          return c
+        }
+        let one = run(1)
+        for threads in [2, 3] {
+          XCTAssertEqual(
+            zip(one, run(threads)).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+            "\(m)x\(n)x\(k) transposed B \(transposeB), \(threads) threads")
+        }
+      }
+    }
+  }
+}
