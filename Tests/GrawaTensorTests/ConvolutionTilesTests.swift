@@ -40,7 +40,8 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 2, cin: 3, cout: 8, height: 5, width: 30, kernel: 3, stride: 1, padding: 0),
     Layer(batch: 3, cin: 2, cout: 5, height: 9, width: 13, kernel: 5, stride: 1, padding: 2),
     // A patch matrix too tall for 16 images within the L2 budget: groups of 16 anyway (256
-    // columns for the weight-gradient SGEMM), the last group partial.
+    // columns for the weight-gradient SGEMM), the last group partial; 1170 deep, so its forward
+    // and input-gradient products run on the packed GEMM.
     Layer(batch: 20, cin: 130, cout: 5, height: 4, width: 4, kernel: 3, stride: 1, padding: 1),
   ]
 
@@ -141,11 +142,13 @@ final class ConvolutionTilesTests: XCTestCase {
     XCTAssertEqual(plan.imagesPerGroup, 13)
     XCTAssertEqual(plan.groups, 10)
     XCTAssertEqual(plan.slots, 2, "two partial weight gradients of 512 x 4608 fit the slot budget")
+    XCTAssertTrue(plan.gemmProducts, "a 4608-deep patch runs its products on the packed GEMM")
     // Small patch matrices keep the 1024-column target.
     let small = ConvolutionGeometry(
       batch: 128, inChannels: 16, height: 8, width: 8, outChannels: 16, kernelHeight: 3,
       kernelWidth: 3, stride: 1, padding: 1)
     XCTAssertEqual(Convolution.Plan(small, variant: .avx2).imagesPerGroup, 16)
+    XCTAssertFalse(Convolution.Plan(small, variant: .avx2).gemmProducts)
   }
 
   func testPaddedPlanes_takeWidthsWholeRunsCoverWithLittleWaste() {

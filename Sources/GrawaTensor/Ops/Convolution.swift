@@ -118,103 +118,7 @@ enum Convolution {
       kernelHeight: weight[2], kernelWidth: weight[3], stride: stride, padding: padding)
   }
 
-  // MARK: - Work partition
-
-  /// How the batch is cut: groups of consecutive images, whose patch matrices sit side by side in
-  /// one matrix, and slots of consecutive groups (one partial weight gradient each). Depends on the
-  /// geometry only, never on the thread count.
-  struct Plan {
-    let geometry: ConvolutionGeometry
-    /// The kernel variant every pass of this convolution runs (read once on the calling thread).
-    let variant: KernelVariant
-    /// The padded-plane passes, when they apply (they choose the group size then).
-    let padded: PaddedConvolution?
-    /// Images per group (the last group may have fewer).
-    let imagesPerGroup: Int
-    let groups: Int
-    let slots: Int
-
-    /// Aim for this many output pixels per group: long rows amortise the per-call costs of the
-    /// weight-gradient products (packing, final lane sums).
-    static let targetColumns = 1024
-    /// At most this many floats in one group's patch matrix (it should stay in a core's L2).
-    static let columnBudget = 1 << 18
-    /// At least this many columns per group on the explicit path when ``explicitBudget`` allows:
-    /// the weight gradient is an SGEMM whose inner dimension is the group's columns, and a short
-    /// one (48 for 512 channels at 4x4 under ``columnBudget``) re-reads and re-writes the whole
-    /// `Cout x Cin*9` gradient for every few images.
-    static let minimumColumns = 256
-    /// At most this many floats in one group's patch matrix when reaching ``minimumColumns``.
-    static let explicitBudget = 1 << 20
-    /// At most this many partial weight gradients.
-    static let maxSlots = 8
-    /// At most this many floats in all partial weight gradients together (when more than one): two
-    /// slots of VGG-16's 512 x 4608 weight gradient fit, so both threads of a 2-core machine run
-    /// its backward pass on their own slot instead of sharing every product.
-    static let slotBudget = 1 << 23
-
-    init(_ g: ConvolutionGeometry, variant: KernelVariant) {
-      geometry = g
-      self.variant = variant
-      let batch = max(1, g.batch)
-      let most: Int
-      if let images = PaddedConvolution.mostImages(
-        g, targetColumns: Plan.targetColumns, budget: Plan.columnBudget)
-      {
-        most = images
-      } else {
-        let plane = max(1, g.outPlane)
-        let patchFloats = max(1, g.patchSize * plane)
-        let fitting = Plan.columnBudget / patchFloats
-        let wanted = (Plan.minimumColumns + plane - 1) / plane
-        most = min(
-          max(1, Plan.targetColumns / plane),
-          max(1, fitting, min(wanted, Plan.explicitBudget / patchFloats)))
-      }
-      var groupCount = (batch + min(most, batch) - 1) / min(most, batch)
-      let weightCount = max(1, g.outChannels * g.patchSize)
-      var slotCount = Plan.powerOfTwo(atMost: min(groupCount, Plan.maxSlots, Plan.slotBudget / weightCount))
-      // The same number of groups in every slot, and groups whose sizes differ by at most one
-      // image, so that threads given the same number of groups get the same work: 128 images in
-      // groups of at most 14 make 10 groups of 13 or 11 for 2 slots, not 9 of 14 and one of 2.
-      groupCount = (groupCount + slotCount - 1) / slotCount * slotCount
-      imagesPerGroup = (batch + groupCount - 1) / groupCount
-      groups = (batch + imagesPerGroup - 1) / imagesPerGroup
-      slotCount = min(slotCount, Plan.powerOfTwo(atMost: groups))
-      slots = slotCount
-      padded = PaddedConvolution(g, imagesPerGroup: imagesPerGroup)
-    }
-
-    /// The largest power of two not above `count` (1 for `count <= 1`): slot counts split evenly
-    /// over 2, 4 or 8 threads.
-    static func powerOfTwo(atMost count: Int) -> Int {
-      count <= 1 ? 1 : 1 << (Int.bitWidth - 1 - count.leadingZeroBitCount)
-    }
-
-    /// The images of group `index`.
-    func images(ofGroup index: Int) -> Range<Int> {
-      let start = index * imagesPerGroup
-      return start..<min(geometry.batch, start + imagesPerGroup)
-    }
-
-    /// The groups of slot `index`.
-    func groups(ofSlot index: Int) -> Range<Int> {
-      (groups * index / slots)..<(groups * (index + 1) / slots)
-    }
-
-    /// Columns a group's explicit products run over: its pixels rounded up to whole 32-column
-    /// tiles (the extra columns are zero).
-    func paddedColumns(images: Int) -> Int {
-      let columns = images * geometry.outPlane
-      let width = ConvolutionKernels.tileColumns
-      return (columns + width - 1) / width * width
-    }
-
-    /// Row stride of a group's matrices: ``paddedColumns(images:)`` plus 16, so that the rows are
-    /// an odd number of half cache lines apart and a tile's rows spread over all L1 sets (a
-    /// power-of-two stride such as 1024 floats would put them all in one set).
-    func leadingDimension(images: Int) -> Int { paddedColumns(images: images) + 16 }
-  }
+  // MARK: - Work partition (the plan is in ConvolutionPlan.swift)
 
   /// Runs `units` independent work items, `body(unit, innerThreads)`: spread over the
   /// ``ComputeThreads/current`` threads when there are at least as many items, otherwise one after
@@ -262,7 +166,11 @@ enum Convolution {
     let plane = g.outPlane
     let k = g.patchSize
     let cout = g.outChannels
-    let packed = packedWeight(g, weight, transposed: false, variant: variant)
+    // The GEMM products read the weight as it is (`Cout x K`, row-major).
+    let packed =
+      plan.gemmProducts
+      ? Array(UnsafeBufferPointer(start: weight, count: cout * k))
+      : packedWeight(g, weight, transposed: false, variant: variant)
     let biasValues = bias ?? []
     return packed.withUnsafeBufferPointer { a in
       biasValues.withUnsafeBufferPointer { biasBuffer in
@@ -285,6 +193,18 @@ enum Convolution {
               let col = ws.buffer(0, count: k * ld)
               Im2Col.im2col(g, input: x, images: images.count, col: col, ld: ld)
               let staging = ws.buffer(1, count: cout * ld)
+              if plan.gemmProducts {
+                for o in 0..<cout {
+                  (staging + o * ld).update(repeating: biasPointer?[o] ?? 0, count: columns)
+                }
+                GEMM.sgemm(
+                  transposeA: false, transposeB: false, m: cout, n: columns, k: k, alpha: 1,
+                  a: a.start, lda: k, b: col, ldb: ld, beta: 1, c: staging, ldc: ld,
+                  threads: threads, variant: variant)
+                Im2Col.deinterleave(
+                  staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y)
+                return
+              }
               let tiles = ConvolutionKernels.contiguousTiles(columns: columns)
               rowOffsets(k, ld: ld).withUnsafeBufferPointer { offsets in
                 ConvolutionKernels.multiply(
@@ -327,6 +247,7 @@ enum Convolution {
     var partialBiases = [Double](repeating: 0, count: needs.bias ? plan.slots * cout : 0)
     let packed: [Float] = weight.withUnsafeBufferPointer { w in
       guard needs.input else { return [] }
+      if plan.gemmProducts { return weight }
       return plan.padded == nil
         ? packedWeight(g, w.start, transposed: true, variant: variant)
         : PaddedConvolution.flippedWeight(g, w.start, variant: variant)
@@ -374,7 +295,8 @@ enum Convolution {
   struct BackwardPointers {
     var input: UnsafePointer<Float>
     /// The input gradient's kernel packed for the tiles: `Wᵀ`, or the flipped kernel for the
-    /// padded-plane passes (only when the input gradient is needed).
+    /// padded-plane passes, or the weight as it is for ``Plan/gemmProducts`` (only when the input
+    /// gradient is needed).
     var packedWeight: UnsafePointer<Float>
     var outputGradient: UnsafePointer<Float>
     var inputGradient: UnsafeMutablePointer<Float>?
@@ -456,6 +378,15 @@ enum Convolution {
       }
       if let inputGradient {
         let dcol = ws.buffer(0, count: k * ld)
+        if plan.gemmProducts {
+          // dcol = Wᵀ dy, with the weight as it is (`Cout x K`).
+          GEMM.sgemm(
+            transposeA: true, transposeB: false, m: k, n: columns, k: cout, alpha: 1,
+            a: packedTransposed, lda: k, b: dy, ldb: ld, beta: 0, c: dcol, ldc: ld,
+            threads: threads, variant: plan.variant)
+          Im2Col.col2im(g, col: dcol, ld: ld, images: images, gradient: inputGradient)
+          return
+        }
         let tiles = ConvolutionKernels.contiguousTiles(columns: columns)
         ConvolutionKernels.multiply(
           packed: packedTransposed, rows: k, depth: cout, b: dy, offsets: offsets.start,
