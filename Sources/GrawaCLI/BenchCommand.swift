@@ -147,7 +147,7 @@ enum BenchCommand: Command {
       let steps = try parsed[BenchOptions.steps]
       let input = try parsed[BenchOptions.input]
       log("training step of \(kind.rawValue), batch \(batch), input \(input.argumentText) (median of \(steps)):")
-      log("  threads   median ms   forward ms   images/s")
+      log("  threads   median ms   forward ms   images/s   GFLOP/step   GFLOP/s   median/peak")
       for count in threadCounts {
         let result: ModelBenchmark.Result
         do {
@@ -158,7 +158,7 @@ enum BenchCommand: Command {
         }
         report.model.append(result)
         log(
-          "  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.forwardMedianMilliseconds), 10))   \(pad(fixed(result.imagesPerSecond), 8))")
+          "  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.forwardMedianMilliseconds), 10))   \(pad(fixed(result.imagesPerSecond), 8))   \(pad(fixed(2 * Double(result.multiplyAddsPerStep) / 1e9), 10))   \(pad(fixed(result.gflops), 7))   \(pad(percent(fraction(result.gflops, threads: count)), 11))")
       }
       if try parsed[BenchOptions.profile] {
         let result = try ModelBenchmark.measure(

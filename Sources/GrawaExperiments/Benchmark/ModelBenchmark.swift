@@ -30,9 +30,16 @@ public enum ModelBenchmark {
     public var optimizerMedianMilliseconds: Double
     /// Time per operation over all timed steps (when profiling was asked for).
     public var profile: [OpProfiler.Entry]?
+    /// Multiply-adds of the convolution and matrix products of one training step (see
+    /// ``MultiplyAddCounter``), counted in the first untimed step.
+    public var multiplyAddsPerStep: Int
+    /// Floating-point operations per second of those products at the median step, in GFLOP/s
+    /// (2 per multiply-add).
+    public var gflops: Double { 2 * Double(multiplyAddsPerStep) / (medianMilliseconds * 1e6) }
   }
 
-  /// Measures `steps` training steps of `model` after `warmup` untimed ones.
+  /// Measures `steps` training steps of `model` after `warmup` untimed ones (at least one, in
+  /// which the products' multiply-adds are counted).
   /// - Throws: a model error when the input shape does not fit the model.
   public static func measure(
     model kind: ModelKind, batch: Int, channels: Int, size: Int, classes: Int = 10,
@@ -60,8 +67,13 @@ public enum ModelBenchmark {
         return (start, afterForward, afterBackward, DispatchTime.now().uptimeNanoseconds)
       }
       OpProfiler.reset()
-      for index in 0..<(warmup + steps) {
-        let timed = index >= warmup
+      var multiplyAdds = 0
+      for index in 0..<(max(1, warmup) + steps) {
+        let timed = index >= max(1, warmup)
+        if index == 0 {
+          multiplyAdds = try MultiplyAddCounter.counting { try trainingStep() }.multiplyAdds
+          continue
+        }
         let (start, afterForward, afterBackward, end) =
           try (timed && profile) ? OpProfiler.profiling { try trainingStep() } : trainingStep()
         if timed {
@@ -77,7 +89,7 @@ public enum ModelBenchmark {
         forwardMedianMilliseconds: forward.sorted()[forward.count / 2],
         imagesPerSecond: Double(batch) / (median / 1000),
         optimizerMedianMilliseconds: update.sorted()[update.count / 2],
-        profile: profile ? OpProfiler.entries : nil)
+        profile: profile ? OpProfiler.entries : nil, multiplyAddsPerStep: multiplyAdds)
     }
   }
 }

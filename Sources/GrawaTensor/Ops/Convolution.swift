@@ -166,6 +166,7 @@ enum Convolution {
     let plane = g.outPlane
     let k = g.patchSize
     let cout = g.outChannels
+    MultiplyAddCounter.add(g.batch * cout * k * plane)
     // The GEMM products read the weight as it is (`Cout x K`, row-major).
     let packed =
       plan.gemmProducts
@@ -242,6 +243,8 @@ enum Convolution {
     let k = g.patchSize
     let cout = g.outChannels
     let weightCount = cout * k
+    let passes = (needs.input ? 1 : 0) + (needs.weight ? 1 : 0)
+    MultiplyAddCounter.add(passes * g.batch * weightCount * g.outPlane)
     // One partial weight gradient and one partial bias gradient per slot, reduced in slot order.
     var partialWeights = [Float](repeating: 0, count: needs.weight ? plan.slots * weightCount : 0)
     var partialBiases = [Double](repeating: 0, count: needs.bias ? plan.slots * cout : 0)

@@ -58,6 +58,7 @@ private func gemm(_ a: Tensor, _ ta: Bool, _ b: Tensor, _ tb: Bool, m: Int, n: I
   a.scalars.withUnsafeBufferPointer { pa in
     b.scalars.withUnsafeBufferPointer { pb in
       makeScalars(count: m * n) { pc in
+        MultiplyAddCounter.add(m * n * k)
         if m == 0 || n == 0 { return }
         if k == 0 {
           pc.initialize(repeating: 0, count: m * n)

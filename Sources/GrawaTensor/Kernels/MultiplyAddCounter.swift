@@ -1,0 +1,29 @@
+/// Counts the multiply-adds of the matrix products under convolutions and matrix
+/// multiplications (forward and backward) that the calling thread runs, for figures given as a
+/// fraction of the machine's FMA peak.
+///
+/// A product counts what it computes in exact arithmetic: `N * Cout * Cin * KH * KW * OH * OW`
+/// for each pass of a convolution (forward, input gradient, weight gradient, each only when it
+/// runs) and `m * n * k` for a matrix product. Work the kernels add on top (zero columns of a
+/// patch matrix, the extra columns of padded rows) is not counted, so the fraction of peak
+/// describes useful work. Elementwise operations, batch norm and pooling count nothing.
+public enum MultiplyAddCounter {
+  private static let active = ThreadLocalInt()
+  private static let total = ThreadLocalInt()
+
+  /// Runs `body` and returns the multiply-adds its products ran on this thread, with the result.
+  public static func counting<R>(_ body: () throws -> R) rethrows -> (multiplyAdds: Int, result: R) {
+    let (savedActive, savedTotal) = (active.value, total.value)
+    active.value = 1
+    total.value = 0
+    defer { (active.value, total.value) = (savedActive, savedTotal + total.value) }
+    let result = try body()
+    return (total.value, result)
+  }
+
+  /// Adds `count` multiply-adds when this thread is counting.
+  @inline(__always)
+  static func add(_ count: Int) {
+    if active.value != 0 { total.value &+= count }
+  }
+}
