@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side figures of swift-grawa against numpy/OpenBLAS and PyTorch CPU on this machine, in
 # one run: SGEMM 1024^3 on 1 and 2 threads, and ResNet-20 / VGG-16 training steps (batch 128,
-# 3x32x32, 2 threads). Prints the CPU (lscpu), the load, medians and ratios.
+# 3x32x32, 2 threads), and the peak resident memory of a ResNet-20 training process. Prints the
+# CPU (lscpu), the load, medians and ratios.
 #
 #   Benchmarks/compare_pytorch.sh                 # everything, one round
 #   ROUNDS=3 STEPS=7 Benchmarks/compare_pytorch.sh # alternate the tools 3 times, median of rounds
@@ -56,5 +57,11 @@ for round in $(seq 1 "$rounds"); do
   "$python" Benchmarks/pytorch_train_step.py --models "$models" --threads 2 --steps "$steps" \
     > "$out/torch-$round.json"
 done
+# Peak resident memory of one ResNet-20 training process on each side (its own process, so no
+# other model's memory counts): bench's peak RSS, and PyTorch's ru_maxrss.
+"$binary" bench --skip-gemm --skip-conv --model resnet20 --threads 2 --steps "$steps" --json \
+  > "$out/rss-grawa.json"
+"$python" Benchmarks/pytorch_train_step.py --models resnet20 --threads 2 --steps "$steps" \
+  > "$out/rss-torch.json"
 uptime > "$out/load-after.txt"
 "$python" Benchmarks/compare_report.py "$out"

@@ -73,6 +73,16 @@ def main():
             [m["images_per_second"] for r in torch_runs for m in r["results"] if m["model"] == model])
         rows.append(("%s train step, batch 128, 2 threads (img/s)" % model,
                      "%.1f" % ours, "PyTorch %.1f" % peer, ours / peer))
+    rss_grawa = os.path.join(directory, "rss-grawa.json")
+    if os.path.exists(rss_grawa):
+        ours = json.load(open(rss_grawa))["peakResidentMegabytes"]
+        torch_rss = json.load(open(os.path.join(directory, "rss-torch.json")))
+        peer = torch_rss["peak_rss_mb"]
+        rows.append(("resnet20 training process, peak RSS (MiB)", "%.0f" % ours,
+                     "PyTorch %.0f" % peer, ours / peer))
+        print("(PyTorch's process reaches %.0f MiB by importing torch alone.)" % (
+            torch_rss["rss_after_import_mb"]))
+        print()
     width = max(len(r[0]) for r in rows)
     print("%s | %-22s | %-15s | %s" % ("figure".ljust(width), "swift-grawa", "peer", "ratio"))
     print("%s-|-%s-|-%s-|-%s" % ("-" * width, "-" * 22, "-" * 15, "-" * 6))

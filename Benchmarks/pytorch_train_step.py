@@ -9,7 +9,8 @@ is the same as `grawa-train bench --model`: forward in training mode, mean cross
 backward, and an SGD step (lr 0.1, momentum 0.9, Nesterov, weight decay 1e-4), on random NCHW
 float32 inputs (PyTorch's default layout and configuration).
 
-Prints one JSON object: per model, the median and best milliseconds per step and images/s.
+Prints one JSON object: per model, the median and best milliseconds per step and images/s; and
+the process's peak resident memory.
 
 Options:
     --models resnet20,vgg16   models to time
@@ -26,8 +27,13 @@ import time
 import os
 import sys
 
+import resource
+
 import torch
 import torch.nn.functional as F
+
+# Peak resident memory of this process once torch is imported, before any model (MiB).
+RSS_AFTER_IMPORT_MB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 # The modules matching swift-grawa's models, shared with Examples/scripts/load-in-pytorch.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Examples", "scripts"))
@@ -79,6 +85,10 @@ def main():
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
         "results": results,
+        # Peak resident memory of the whole process (every model it ran), and the part reached
+        # by importing torch alone, in MiB (Linux reports ru_maxrss in KiB).
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_after_import_mb": RSS_AFTER_IMPORT_MB,
     }))
 
 

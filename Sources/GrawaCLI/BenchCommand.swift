@@ -121,7 +121,7 @@ enum BenchCommand: Command {
     }
     if try !parsed[BenchOptions.skipConvolution] {
       log("convolution 3x3, padding 1, batch 128, forward + backward (median of \(repetitions)):")
-      log("  layer                   threads   median ms   best ms   median GFLOP/s   median/peak")
+      log("  layer                   threads   median ms   forward ms   best ms   median GFLOP/s   median/peak")
       for layer in try parsed[BenchOptions.conv] {
         let label = layer.label
         for count in threadCounts {
@@ -138,7 +138,7 @@ enum BenchCommand: Command {
               bestMilliseconds: result.bestMilliseconds, bestGFLOPS: result.bestGigaflops,
               medianGFLOPS: median, fractionOfPeak: share))
           log(
-            "  \(label.padding(toLength: 22, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(median), 14))   \(pad(percent(share), 11))")
+            "  \(label.padding(toLength: 22, withPad: " ", startingAt: 0))  \(pad(count, 7))   \(pad(fixed(result.medianMilliseconds), 9))   \(pad(fixed(result.forwardMedianMilliseconds), 10))   \(pad(fixed(result.bestMilliseconds), 7))   \(pad(fixed(median), 14))   \(pad(percent(share), 11))")
         }
       }
     }

@@ -99,3 +99,45 @@ final class GEMMSharedPackingTests: XCTestCase {
     }
   }
 }
+
+/// An A operand packed once (``GEMM/packA(transposeA:m:k:a:lda:variant:)``, a convolution's
+/// weight over its groups) gives the same bits as the ordinary product, for every variant,
+/// transposition and thread count, including shapes the ordinary product splits by rows.
+final class GEMMPackedATests: XCTestCase {
+  func testPackedA_givesTheOrdinaryProductsBits() {
+    let shapes = [(13, 7, 5), (512, 224, 600), (40, 3000, 70), (300, 100, 1100)]
+    for (m, n, k) in shapes {
+      for transposeA in [false, true] {
+        for variant in KernelVariant.allCases {
+          var rng = GEMMTests.XorShift(seed: UInt64(m * 7 + n * 3 + k))
+          let a = (0..<(m * k)).map { _ in rng.nextFloat() }
+          let b = (0..<(k * n)).map { _ in rng.nextFloat() }
+          let c0 = (0..<(m * n)).map { _ in rng.nextFloat() }
+          let lda = transposeA ? m : k
+          for threads in [1, 2, 3] {
+            var want = c0
+            GEMM.sgemm(
+              transposeA: transposeA, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a,
+              lda: lda, b: b, ldb: n, beta: 0.5, c: &want, ldc: n, threads: threads,
+              variant: variant)
+            let packed = a.withUnsafeBufferPointer {
+              GEMM.packA(
+                transposeA: transposeA, m: m, k: k, a: $0.baseAddress!, lda: lda, variant: variant)
+            }
+            var got = c0
+            b.withUnsafeBufferPointer { pb in
+              got.withUnsafeMutableBufferPointer { pc in
+                GEMM.sgemm(
+                  packedA: packed, transposeB: false, n: n, b: pb.baseAddress!, ldb: n, beta: 0.5,
+                  c: pc.baseAddress!, ldc: n, threads: threads)
+              }
+            }
+            XCTAssertEqual(
+              zip(want, got).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+              "\(m)x\(n)x\(k) transposed A \(transposeA), \(variant), \(threads) threads")
+          }
+        }
+      }
+    }
+  }
+}

@@ -97,13 +97,24 @@ extension GEMM {
 
   /// Runs a product with `m, n, k > 0` and `alpha != 0` on up to `threads` threads with the
   /// kernels of `K` (one specialised copy of the driver per variant).
-  static func blockedSGEMM<K: KernelShapes>(_ op: GEMMOperands, threads: Int, _: K.Type) {
+  /// With `packedA` (whose floats `op.a` points to), regions spanning every row read A's blocks
+  /// from it instead of packing them; a row split packs its rows as usual.
+  static func blockedSGEMM<K: KernelShapes>(
+    _ op: GEMMOperands, threads: Int, _: K.Type, packedA: PackedA? = nil
+  ) {
     let mr = K.gemmRows, nr = K.gemmColumns
     let plan = split(m: op.m, n: op.n, k: op.k, threads: threads, mr: mr, nr: nr)
+    let prepacked = packedA.map { PrepackedA(floats: op.a, paddedRows: $0.paddedRows) }
     if plan.workers <= 1 {
       GEMMWorkspace.withCurrent { ws in
-        runRegion(op, rows: 0..<op.m, cols: 0..<op.n, workspace: ws, K.self)
+        runRegion(op, rows: 0..<op.m, cols: 0..<op.n, workspace: ws, prepacked: prepacked, K.self)
       }
+      return
+    }
+    if packedA != nil && plan.byRows {
+      // Rows split: every worker packs its rows of A from the original layout, which the packed
+      // copy no longer has; run the columns split instead, which reads the packed copy as it is.
+      runColumnSplit(op, workers: plan.workers, prepacked: prepacked, K.self)
       return
     }
     let tiles = plan.byRows ? (op.m + mr - 1) / mr : (op.n + nr - 1) / nr
@@ -125,8 +136,31 @@ extension GEMM {
           let packedB = sharing.map { SharedB(packing: $0, start: layout.chunksPerBlock * w / workers) }
           runRegion(op, rows: lo..<hi, cols: 0..<op.n, workspace: ws, shared: packedB, K.self)
         } else {
-          runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws, K.self)
+          runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws, prepacked: prepacked, K.self)
         }
+      }
+    }
+  }
+
+  /// A packed A as ``runRegion(_:rows:cols:workspace:shared:prepacked:_:)`` reads it.
+  struct PrepackedA {
+    var floats: UnsafePointer<Float>
+    var paddedRows: Int
+  }
+
+  /// `workers` contiguous ranges of C's columns, each computed with every row.
+  static func runColumnSplit<K: KernelShapes>(
+    _ op: GEMMOperands, workers: Int, prepacked: PrepackedA?, _: K.Type
+  ) {
+    let nr = K.gemmColumns
+    let tiles = (op.n + nr - 1) / nr
+    let workers = max(1, min(workers, tiles))
+    parallelFor(workers, threads: workers) { w in
+      let lo = min(op.n, tiles * w / workers * nr)
+      let hi = min(op.n, tiles * (w + 1) / workers * nr)
+      if lo >= hi { return }
+      GEMMWorkspace.withCurrent { ws in
+        runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws, prepacked: prepacked, K.self)
       }
     }
   }
@@ -140,7 +174,7 @@ extension GEMM {
   /// Computes the block `C[rows, cols]` on the calling thread with the packing memory of `ws`.
   static func runRegion<K: KernelShapes>(
     _ op: GEMMOperands, rows: Range<Int>, cols: Range<Int>, workspace ws: GEMMWorkspace,
-    shared: SharedB? = nil, _: K.Type
+    shared: SharedB? = nil, prepacked: PrepackedA? = nil, _: K.Type
   ) {
     let mr = K.gemmRows, nr = K.gemmColumns
     let kBlocks = GEMMBlocking.kBlockCount(op.k)
@@ -148,7 +182,9 @@ extension GEMM {
     let ncMax = min(GEMMBlocking.nc(columns: nr), (cols.count + nr - 1) / nr * nr)
     let mcMax = min(GEMMBlocking.mc(rows: mr), (rows.count + mr - 1) / mr * mr)
     let bBuf = shared == nil ? ws.bBuffer(count: ncMax * kcMax) : nil
-    let aBuf = ws.aBuffer(count: mcMax * kcMax)
+    // A packed A serves regions of every row (its row blocks start at 0).
+    let prepacked = rows == 0..<op.m ? prepacked : nil
+    let aBuf = prepacked == nil ? ws.aBuffer(count: mcMax * kcMax) : nil
     let tile = ws.tile
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -171,11 +207,17 @@ extension GEMM {
         var ic = rows.lowerBound
         while ic < rows.upperBound {
           let mc = min(mcMax, rows.upperBound - ic)
-          gemmPackA(
-            K.self, transposed: op.transposeA, op.a, lda: op.lda, i0: ic, mc: mc, p0: p0, kc: kc,
-            into: aBuf)
+          let packedA: UnsafeMutablePointer<Float>
+          if let prepacked {
+            packedA = UnsafeMutablePointer(mutating: prepacked.floats + p0 * prepacked.paddedRows + ic * kc)
+          } else {
+            packedA = aBuf!
+            gemmPackA(
+              K.self, transposed: op.transposeA, op.a, lda: op.lda, i0: ic, mc: mc, p0: p0, kc: kc,
+              into: packedA)
+          }
           macroKernel(
-            kc: kc, mc: mc, nc: nc, a: aBuf, b: packedB, c: op.c + ic * op.ldc + jc, ldc: op.ldc,
+            kc: kc, mc: mc, nc: nc, a: packedA, b: packedB, c: op.c + ic * op.ldc + jc, ldc: op.ldc,
             alpha: op.alpha, beta: beta, tile: tile, K.self)
           ic += mc
         }

@@ -167,11 +167,11 @@ enum Convolution {
     let k = g.patchSize
     let cout = g.outChannels
     MultiplyAddCounter.add(g.batch * cout * k * plane)
-    // The GEMM products read the weight as it is (`Cout x K`, row-major).
-    let packed =
+    // The GEMM products read the weight packed once for every group.
+    let gemmWeight =
       plan.gemmProducts
-      ? Array(UnsafeBufferPointer(start: weight, count: cout * k))
-      : packedWeight(g, weight, transposed: false, variant: variant)
+      ? GEMM.packA(transposeA: false, m: cout, k: k, a: weight, lda: k, variant: variant) : nil
+    let packed = plan.gemmProducts ? [] : packedWeight(g, weight, transposed: false, variant: variant)
     let biasValues = bias ?? []
     return packed.withUnsafeBufferPointer { a in
       biasValues.withUnsafeBufferPointer { biasBuffer in
@@ -194,14 +194,13 @@ enum Convolution {
               let col = ws.buffer(0, count: k * ld)
               Im2Col.im2col(g, input: x, images: images.count, col: col, ld: ld)
               let staging = ws.buffer(1, count: cout * ld)
-              if plan.gemmProducts {
+              if let gemmWeight {
                 for o in 0..<cout {
                   (staging + o * ld).update(repeating: biasPointer?[o] ?? 0, count: columns)
                 }
                 GEMM.sgemm(
-                  transposeA: false, transposeB: false, m: cout, n: columns, k: k, alpha: 1,
-                  a: a.start, lda: k, b: col, ldb: ld, beta: 1, c: staging, ldc: ld,
-                  threads: threads, variant: variant)
+                  packedA: gemmWeight, transposeB: false, n: columns, b: col, ldb: ld, beta: 1,
+                  c: staging, ldc: ld, threads: threads)
                 Im2Col.deinterleave(
                   staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y)
                 return
@@ -250,10 +249,15 @@ enum Convolution {
     var partialBiases = [Double](repeating: 0, count: needs.bias ? plan.slots * cout : 0)
     let packed: [Float] = weight.withUnsafeBufferPointer { w in
       guard needs.input else { return [] }
-      if plan.gemmProducts { return weight }
+      if plan.gemmProducts { return [] }
       return plan.padded == nil
         ? packedWeight(g, w.start, transposed: true, variant: variant)
         : PaddedConvolution.flippedWeight(g, w.start, variant: variant)
+    }
+    // The GEMM products' `Wᵀ`, packed once for every group.
+    let gemmWeight: GEMM.PackedA? = weight.withUnsafeBufferPointer { w in
+      guard needs.input, plan.gemmProducts else { return nil }
+      return GEMM.packA(transposeA: true, m: k, k: cout, a: w.start, lda: k, variant: variant)
     }
     var inputGradient: [Float]?
     input.withUnsafeBufferPointer { x in
@@ -262,8 +266,9 @@ enum Convolution {
           partialWeights.withUnsafeMutableBufferPointer { pw in
             partialBiases.withUnsafeMutableBufferPointer { pb in
               let pointers = BackwardPointers(
-                input: x.start, packedWeight: a.start, outputGradient: dy.start, inputGradient: nil,
-                partialWeights: pw.start, partialBiases: pb.start)
+                input: x.start, packedWeight: a.start, gemmWeight: gemmWeight,
+                outputGradient: dy.start, inputGradient: nil, partialWeights: pw.start,
+                partialBiases: pb.start)
               if needs.input {
                 // Every element is written (by col2im, or by the tiles of the padded-plane passes).
                 inputGradient = makeScalars(count: input.count) { dx in
@@ -298,9 +303,11 @@ enum Convolution {
   struct BackwardPointers {
     var input: UnsafePointer<Float>
     /// The input gradient's kernel packed for the tiles: `Wᵀ`, or the flipped kernel for the
-    /// padded-plane passes, or the weight as it is for ``Plan/gemmProducts`` (only when the input
-    /// gradient is needed).
+    /// padded-plane passes (only when the input gradient is needed, and not for
+    /// ``Plan/gemmProducts``).
     var packedWeight: UnsafePointer<Float>
+    /// `Wᵀ` packed for ``GEMM`` (with ``Plan/gemmProducts``, when the input gradient is needed).
+    var gemmWeight: GEMM.PackedA?
     var outputGradient: UnsafePointer<Float>
     var inputGradient: UnsafeMutablePointer<Float>?
     var partialWeights: UnsafeMutablePointer<Float>
@@ -345,7 +352,7 @@ enum Convolution {
           } else {
             explicitBackward(
               plan, images: images.count, x: x, dy: dy, packedTransposed: p.packedWeight,
-              weightGradient: needs.weight ? partial : nil, inputGradient: dx, threads: threads,
+              gemmWeight: p.gemmWeight, weightGradient: needs.weight ? partial : nil, inputGradient: dx, threads: threads,
               workspace: ws)
           }
         }
@@ -356,8 +363,9 @@ enum Convolution {
   /// The backward pass of one group on an explicit patch matrix.
   static func explicitBackward(
     _ plan: Plan, images: Int, x: UnsafePointer<Float>, dy dyImages: UnsafePointer<Float>,
-    packedTransposed: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>?,
-    inputGradient: UnsafeMutablePointer<Float>?, threads: Int, workspace ws: ConvolutionWorkspace
+    packedTransposed: UnsafePointer<Float>, gemmWeight: GEMM.PackedA?,
+    weightGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?,
+    threads: Int, workspace ws: ConvolutionWorkspace
   ) {
     let g = plan.geometry
     let k = g.patchSize
@@ -381,12 +389,11 @@ enum Convolution {
       }
       if let inputGradient {
         let dcol = ws.buffer(0, count: k * ld)
-        if plan.gemmProducts {
-          // dcol = Wᵀ dy, with the weight as it is (`Cout x K`).
+        if let gemmWeight {
+          // dcol = Wᵀ dy.
           GEMM.sgemm(
-            transposeA: true, transposeB: false, m: k, n: columns, k: cout, alpha: 1,
-            a: packedTransposed, lda: k, b: dy, ldb: ld, beta: 0, c: dcol, ldc: ld,
-            threads: threads, variant: plan.variant)
+            packedA: gemmWeight, transposeB: false, n: columns, b: dy, ldb: ld, beta: 0, c: dcol,
+            ldc: ld, threads: threads)
           Im2Col.col2im(g, col: dcol, ld: ld, images: images, gradient: inputGradient)
           return
         }
