@@ -35,25 +35,12 @@ final class ConvolutionWorkspace {
     return raw.bindMemory(to: Float.self, capacity: floats)
   }
 
-  private static let key: pthread_key_t = {
-    var key = pthread_key_t()
-    let status = pthread_key_create(&key) { raw in
-      guard let raw = raw as UnsafeMutableRawPointer? else { return }
-      Unmanaged<ConvolutionWorkspace>.fromOpaque(raw).release()
-    }
-    precondition(status == 0, "pthread_key_create failed with status \(status)")
-    return key
-  }()
+  /// Each thread's workspace, released when the thread exits.
+  private static let perThread = PerThreadObject { ConvolutionWorkspace() }
 
   /// Runs `body` with the calling thread's workspace.
   static func withCurrent<R>(_ body: (ConvolutionWorkspace) -> R) -> R {
-    let workspace: ConvolutionWorkspace
-    if let raw = pthread_getspecific(key) {
-      workspace = Unmanaged<ConvolutionWorkspace>.fromOpaque(raw).takeUnretainedValue()
-    } else {
-      workspace = ConvolutionWorkspace()
-      pthread_setspecific(key, Unmanaged.passRetained(workspace).toOpaque())
-    }
+    let workspace = perThread.current
     if workspace.inUse { return body(ConvolutionWorkspace()) }
     workspace.inUse = true
     defer { workspace.inUse = false }

@@ -131,24 +131,10 @@ final class SharedPackedB: @unchecked Sendable {
     return base
   }
 
-  private static let key: pthread_key_t = {
-    var key = pthread_key_t()
-    let status = pthread_key_create(&key) { raw in
-      guard let raw = raw as UnsafeMutableRawPointer? else { return }
-      Unmanaged<SharedPackedB>.fromOpaque(raw).release()
-    }
-    precondition(status == 0, "pthread_key_create failed with status \(status)")
-    return key
-  }()
+  /// Each coordinating thread's buffer, released when the thread exits.
+  private static let perThread = PerThreadObject { SharedPackedB() }
 
   /// The calling thread's shared buffer (created on first use, kept until the thread exits). Only
   /// the thread coordinating a product uses its own; a GEMM never starts another from inside.
-  static var current: SharedPackedB {
-    if let raw = pthread_getspecific(key) {
-      return Unmanaged<SharedPackedB>.fromOpaque(raw).takeUnretainedValue()
-    }
-    let shared = SharedPackedB()
-    pthread_setspecific(key, Unmanaged.passRetained(shared).toOpaque())
-    return shared
-  }
+  static var current: SharedPackedB { perThread.current }
 }

@@ -59,28 +59,13 @@ final class GEMMWorkspace {
     return raw.bindMemory(to: Float.self, capacity: floats)
   }
 
-  /// The key of the per-thread workspace. The destructor releases a thread's workspace when the
-  /// thread exits.
-  private static let key: pthread_key_t = {
-    var key = pthread_key_t()
-    let status = pthread_key_create(&key) { raw in
-      guard let raw = raw as UnsafeMutableRawPointer? else { return }
-      Unmanaged<GEMMWorkspace>.fromOpaque(raw).release()
-    }
-    precondition(status == 0, "pthread_key_create failed with status \(status)")
-    return key
-  }()
+  /// Each thread's workspace, released when the thread exits.
+  private static let perThread = PerThreadObject { GEMMWorkspace() }
 
   /// Runs `body` with the calling thread's workspace (created on first use and kept until the
   /// thread exits). A re-entrant call on the same thread gets a temporary workspace instead.
   static func withCurrent<R>(_ body: (GEMMWorkspace) -> R) -> R {
-    let workspace: GEMMWorkspace
-    if let raw = pthread_getspecific(key) {
-      workspace = Unmanaged<GEMMWorkspace>.fromOpaque(raw).takeUnretainedValue()
-    } else {
-      workspace = GEMMWorkspace()
-      pthread_setspecific(key, Unmanaged.passRetained(workspace).toOpaque())
-    }
+    let workspace = perThread.current
     if workspace.inUse { return body(GEMMWorkspace()) }
     workspace.inUse = true
     defer { workspace.inUse = false }
@@ -89,10 +74,7 @@ final class GEMMWorkspace {
 
   /// Frees the calling thread's workspace, if it has one.
   static func releaseCurrent() {
-    guard let raw = pthread_getspecific(key) else { return }
-    let workspace = Unmanaged<GEMMWorkspace>.fromOpaque(raw).takeUnretainedValue()
-    if workspace.inUse { return }
-    pthread_setspecific(key, nil)
-    Unmanaged<GEMMWorkspace>.fromOpaque(raw).release()
+    guard let workspace = perThread.existing, !workspace.inUse else { return }
+    perThread.releaseCurrent()
   }
 }
