@@ -106,6 +106,16 @@ final class GEMMSharedPackingTests: XCTestCase {
 final class GEMMPackedATests: XCTestCase {
   func testPackedA_givesTheOrdinaryProductsBits() {
     let shapes = [(13, 7, 5), (512, 224, 600), (40, 3000, 70), (300, 100, 1100)]
+    // Both ways an ordinary product splits, or the packed one's column split proves little.
+    let splits = KernelVariant.allCases.flatMap { variant in
+      shapes.map {
+        GEMM.split(
+          m: $0.0, n: $0.1, k: $0.2, threads: 2, mr: variant.shapes.gemm[0],
+          nr: variant.shapes.gemm[1])
+      }
+    }
+    XCTAssertTrue(splits.contains(GEMM.Split(workers: 2, byRows: true)))
+    XCTAssertTrue(splits.contains(GEMM.Split(workers: 2, byRows: false)))
     for (m, n, k) in shapes {
       for transposeA in [false, true] {
         for variant in KernelVariant.allCases {

@@ -97,8 +97,8 @@ extension GEMM {
 
   /// Runs a product with `m, n, k > 0` and `alpha != 0` on up to `threads` threads with the
   /// kernels of `K` (one specialised copy of the driver per variant).
-  /// With `packedA` (whose floats `op.a` points to), regions spanning every row read A's blocks
-  /// from it instead of packing them; a row split packs its rows as usual.
+  /// With `packedA` (whose floats `op.a` points to), the workers split C by columns, so that
+  /// every region spans all rows and reads A's blocks from the packed copy instead of packing them.
   static func blockedSGEMM<K: KernelShapes>(
     _ op: GEMMOperands, threads: Int, _: K.Type, packedA: PackedA? = nil
   ) {
@@ -111,28 +111,25 @@ extension GEMM {
       }
       return
     }
-    if packedA != nil && plan.byRows {
-      // Rows split: every worker packs its rows of A from the original layout, which the packed
-      // copy no longer has; run the columns split instead, which reads the packed copy as it is.
-      runColumnSplit(op, workers: plan.workers, prepacked: prepacked, K.self)
-      return
-    }
-    let tiles = plan.byRows ? (op.m + mr - 1) / mr : (op.n + nr - 1) / nr
-    let unit = plan.byRows ? mr : nr
-    let extent = plan.byRows ? op.m : op.n
-    let workers = plan.workers
+    // A row split would pack each worker's rows of A from the original layout, which a packed
+    // copy no longer has.
+    let byRows = plan.byRows && packedA == nil
+    let tiles = byRows ? (op.m + mr - 1) / mr : (op.n + nr - 1) / nr
+    let unit = byRows ? mr : nr
+    let extent = byRows ? op.m : op.n
+    let workers = min(plan.workers, tiles)
     // A row split shares one packed B between the workers when it is not too large.
     let layout = SharedPackedB.Layout(
       k: op.k, n: op.n, kBlocks: GEMMBlocking.kBlockCount(op.k),
       nc: min(GEMMBlocking.nc(columns: nr), (op.n + nr - 1) / nr * nr), nr: nr)
-    let shared = plan.byRows ? SharedPackedB.current : nil
+    let shared = byRows ? SharedPackedB.current : nil
     let sharing = shared?.prepare(layout) == true ? shared : nil
     parallelFor(workers, threads: workers) { w in
       let lo = min(extent, tiles * w / workers * unit)
       let hi = min(extent, tiles * (w + 1) / workers * unit)
       if lo >= hi { return }
       GEMMWorkspace.withCurrent { ws in
-        if plan.byRows {
+        if byRows {
           let packedB = sharing.map { SharedB(packing: $0, start: layout.chunksPerBlock * w / workers) }
           runRegion(op, rows: lo..<hi, cols: 0..<op.n, workspace: ws, shared: packedB, K.self)
         } else {
@@ -146,23 +143,6 @@ extension GEMM {
   struct PrepackedA {
     var floats: UnsafePointer<Float>
     var paddedRows: Int
-  }
-
-  /// `workers` contiguous ranges of C's columns, each computed with every row.
-  static func runColumnSplit<K: KernelShapes>(
-    _ op: GEMMOperands, workers: Int, prepacked: PrepackedA?, _: K.Type
-  ) {
-    let nr = K.gemmColumns
-    let tiles = (op.n + nr - 1) / nr
-    let workers = max(1, min(workers, tiles))
-    parallelFor(workers, threads: workers) { w in
-      let lo = min(op.n, tiles * w / workers * nr)
-      let hi = min(op.n, tiles * (w + 1) / workers * nr)
-      if lo >= hi { return }
-      GEMMWorkspace.withCurrent { ws in
-        runRegion(op, rows: 0..<op.m, cols: lo..<hi, workspace: ws, prepacked: prepacked, K.self)
-      }
-    }
   }
 
   /// A worker's use of a shared packed B: the buffer, and the chunk it starts packing at.
