@@ -114,7 +114,9 @@ let package = Package(
     .testTarget(name: "GrawaDistributedTests", dependencies: ["GrawaDistributed", "_TestSupport"]),
     .testTarget(name: "GrawaExperimentsTests", dependencies: ["GrawaExperiments", "Grawa", "_TestSupport"]),
     .testTarget(name: "GrawaPlotTests", dependencies: ["GrawaPlot"]),
-    .testTarget(name: "GrawaCLITests", dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN", "GrawaTensor"]),
+    .testTarget(
+      name: "GrawaCLITests",
+      dependencies: ["GrawaCLI", "GrawaExperiments", "GrawaNN", "GrawaTensor", "_TestSupport"]),
     // grawa-mpi-check and grawa-mpi-train-check under mpirun (and, with them built, grawa-train), and
     // GrawaMPI's pure types; compiles empty without trait MPI.
     .testTarget(

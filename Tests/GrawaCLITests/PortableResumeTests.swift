@@ -4,6 +4,7 @@ import XCTest
 
 @testable import GrawaCLI
 @testable import GrawaDistributed
+import _TestSupport
 
 /// Portable, self-contained resume (issue 16, bug 2 and the weak points around it): the data
 /// directory is recorded absolute and may be moved, the training set is checked by fingerprint,
@@ -12,12 +13,7 @@ final class PortableResumeTests: XCTestCase {
   private var root = URL(fileURLWithPath: "/nonexistent")
 
   override func setUpWithError() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("portable-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: root)
+    root = try makeTemporaryDirectory("portable")
   }
 
   // MARK: - Helpers
@@ -59,6 +55,22 @@ final class PortableResumeTests: XCTestCase {
     let outcome = try CommandLineTests.run(
       newRun(output.path, steps: steps, extra: ["--dataset", "synthetic", "--train-limit", "256", "--test-limit", "32"]))
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
+  }
+
+  /// Changes the configuration recorded in `run`'s checkpoint (written back in checkpoint format
+  /// `version`) and in its config.json; returns the checkpoint's URL.
+  private func rewriteConfiguration(
+    of run: URL, version: UInt32 = CheckpointFile.formatVersion,
+    _ change: (inout TrainingConfiguration) -> Void
+  ) throws -> URL {
+    let url = run.appendingPathComponent("checkpoint.grawa")
+    var state = try CheckpointFile.read(from: url)
+    var config = try TrainingConfiguration(of: state, path: url.path)
+    change(&config)
+    state.configuration = try JSONValue(encoding: config)
+    try CheckpointFile.write(state, to: url, version: version)
+    try RunJSON.encoder().encode(config).write(to: run.appendingPathComponent("config.json"))
+    return url
   }
 
   private func configuration(in directory: URL) throws -> TrainingConfiguration {
@@ -186,14 +198,10 @@ final class PortableResumeTests: XCTestCase {
   func testOldCheckpointWithoutRunIDFingerprintOrRows_resumes() throws {
     let run = root.appendingPathComponent("run")
     try syntheticRun(run)
-    let url = run.appendingPathComponent("checkpoint.grawa")
-    var state = try CheckpointFile.read(from: url)
-    var config = try TrainingConfiguration(of: state, path: url.path)
-    config.runID = nil
-    config.trainingSet = nil
-    state.configuration = try JSONValue(encoding: config)
-    try CheckpointFile.write(state, to: url, version: 1)
-    try RunJSON.encoder().encode(config).write(to: run.appendingPathComponent("config.json"))
+    let url = try rewriteConfiguration(of: run, version: 1) { config in
+      config.runID = nil
+      config.trainingSet = nil
+    }
     let csv = try text(run, "metrics.csv")
 
     let resumed = try CommandLineTests.run(["train", "--resume", run.path, "--steps", "6", "--quiet"])
@@ -212,13 +220,7 @@ final class PortableResumeTests: XCTestCase {
   func testCheckpointOfAnotherStrategy_isReportedNamingTheFile() throws {
     let run = root.appendingPathComponent("run")
     try syntheticRun(run)
-    let url = run.appendingPathComponent("checkpoint.grawa")
-    var state = try CheckpointFile.read(from: url)
-    var config = try TrainingConfiguration(of: state, path: url.path)
-    config.strategy = .lgrawa
-    state.configuration = try JSONValue(encoding: config)
-    try CheckpointFile.write(state, to: url)
-    try RunJSON.encoder().encode(config).write(to: run.appendingPathComponent("config.json"))
+    let url = try rewriteConfiguration(of: run) { $0.strategy = .lgrawa }
 
     let resumed = try CommandLineTests.run(["train", "--resume", run.path, "--steps", "6", "--quiet"])
     XCTAssertEqual(resumed.status, 1, resumed.standardError)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -12,12 +13,7 @@ final class PreemptionTests: XCTestCase {
   private var directory = URL(fileURLWithPath: "/nonexistent")
 
   override func setUpWithError() throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("preemption-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: directory)
+    directory = try makeTemporaryDirectory("preemption")
   }
 
   private var executable: URL { CommandLineTests.productsDirectory.appendingPathComponent("grawa-train") }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -49,12 +50,7 @@ final class EarlyKillTests: XCTestCase {
   private var root = URL(fileURLWithPath: "/nonexistent")
 
   override func setUpWithError() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("early-kill-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: root)
+    root = try makeTemporaryDirectory("early-kill")
   }
 
   private func arguments(_ output: URL, steps: Int) -> [String] {

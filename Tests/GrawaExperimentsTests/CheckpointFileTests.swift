@@ -5,6 +5,7 @@ import GrawaNN
 import GrawaOptim
 import GrawaExperiments
 import XCTest
+import _TestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -18,13 +19,7 @@ final class CheckpointFileTests: XCTestCase {
   private var directory = URL(fileURLWithPath: "/nonexistent")
 
   override func setUpWithError() throws {
-    directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("CheckpointFileTests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: directory)
+    directory = try makeTemporaryDirectory("CheckpointFileTests")
   }
 
   // MARK: - Round trip and layout

@@ -2,6 +2,7 @@ import Foundation
 import GrawaDistributed
 import GrawaExperiments
 import XCTest
+import _TestSupport
 
 /// The metrics files of a run: rebuilt from a checkpoint's rows on resume, and no temporary file
 /// left when writing them fails (issue 16: a disk-full resume left an empty `metrics.csv.tmp`).
@@ -9,12 +10,7 @@ final class RunLogTests: XCTestCase {
   private var directory = URL(fileURLWithPath: "/nonexistent")
 
   override func setUpWithError() throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("runlog-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: directory)
+    directory = try makeTemporaryDirectory("runlog")
   }
 
   private func row(_ step: Int) -> MetricsRow {
