@@ -52,12 +52,16 @@ public enum ConvBenchmark {
       self.repetitions = repetitions
     }
 
-    /// Floating-point operations of one training step: three products of `2 * N * Cout * Cin *
-    /// KH * KW * OH * OW` each (forward, input gradient, weight gradient).
+    /// Floating-point operations of one training step: three products (forward, input gradient,
+    /// weight gradient) of `2 * N * Cout * Cin` times the (output pixel, kernel tap) pairs whose
+    /// tap falls inside the image, `OH * OW * KH * KW` less the taps on the padding (as
+    /// ``MultiplyAddCounter`` counts them).
     public var flopsPerStep: Double {
-      let oh = (height + 2 * padding - kernelSize) / stride + 1
-      let ow = (width + 2 * padding - kernelSize) / stride + 1
-      return 3 * 2 * Double(batch * outChannels * inChannels * kernelSize * kernelSize * oh * ow)
+      let geometry = ConvolutionGeometry(
+        batch: batch, inChannels: inChannels, height: height, width: width,
+        outChannels: outChannels, kernelHeight: kernelSize, kernelWidth: kernelSize,
+        stride: stride, padding: padding)
+      return 3 * 2 * Double(batch * outChannels * inChannels * geometry.insideTaps)
     }
   }
 

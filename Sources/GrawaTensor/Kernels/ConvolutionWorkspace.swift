@@ -12,16 +12,16 @@ import Darwin
 /// nothing. Independent threads, each training its own model, never share one. A re-entrant use
 /// on the same thread gets a temporary workspace.
 final class ConvolutionWorkspace {
-  private var storage: [UnsafeMutableRawPointer?] = [nil, nil, nil]
-  private var capacity: [Int] = [0, 0, 0]
+  private var storage: [UnsafeMutableRawPointer?] = [nil, nil, nil, nil]
+  private var capacity: [Int] = [0, 0, 0, 0]
   private var inUse = false
 
   deinit {
     for pointer in storage { pointer?.deallocate() }
   }
 
-  /// A 64-byte aligned buffer of at least `count` floats (contents undefined); `slot` 0, 1 or 2
-  /// selects one of three independent buffers.
+  /// A 64-byte aligned buffer of at least `count` floats (contents undefined); `slot` 0 to 3
+  /// selects one of four independent buffers.
   func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
     if let pointer = storage[slot], capacity[slot] >= count {
       return pointer.assumingMemoryBound(to: Float.self)

@@ -2,11 +2,12 @@
 /// multiplications (forward and backward) that the calling thread runs, for figures given as a
 /// fraction of the machine's FMA peak.
 ///
-/// A product counts what it computes in exact arithmetic: `N * Cout * Cin * KH * KW * OH * OW`
-/// for each pass of a convolution (forward, input gradient, weight gradient, each only when it
-/// runs) and `m * n * k` for a matrix product. Work the kernels add on top (zero columns of a
-/// patch matrix, the extra columns of padded rows) is not counted, so the fraction of peak
-/// describes useful work. Elementwise operations, batch norm and pooling count nothing.
+/// A product counts the multiply-adds of its definition that do not involve padding:
+/// `N * Cout * Cin` times the (output pixel, kernel tap) pairs whose tap falls inside the image
+/// (`OH * OW * KH * KW` less the taps on the zero border) for each pass of a convolution (forward,
+/// input gradient, weight gradient, each only when it runs), and `m * n * k` for a matrix
+/// product. Work the kernels add on top (taps on the padding, zero columns of a patch matrix, the
+/// extra columns of padded rows) is not counted, so the fraction of peak describes useful work. Elementwise operations, batch norm and pooling count nothing.
 public enum MultiplyAddCounter {
   private static let active = ThreadLocalInt()
   private static let total = ThreadLocalInt()

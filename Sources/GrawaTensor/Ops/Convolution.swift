@@ -12,7 +12,10 @@ extension Tensor {
   /// convolutions whose input and output widths are multiples of 16 (the "same" 3x3 and 1x1
   /// convolutions of CIFAR networks at 32x32 and 16x16) need no patch matrix: its rows are shifted
   /// views of a zero-padded copy of each image, and the input gradient is a stride-1 correlation of
-  /// the output gradient with the flipped kernel. Other convolutions build the patch matrix
+  /// the output gradient with the flipped kernel. Small maps, where most kernel taps fall on the
+  /// padding (2x2 and 4x4 with a 3x3 kernel), skip those taps: ``TapClassConvolution`` groups the
+  /// output pixels by the taps inside the image and runs one product per group. Other
+  /// convolutions build the patch matrix
   /// (im2col / col2im) for groups of images side by side, with the weight gradient computed by
   /// ``GEMM``. Groups of images are spread over ``ComputeThreads/current`` threads; when there
   /// are fewer groups than threads, the threads share each group's products instead.
@@ -162,11 +165,21 @@ enum Convolution {
     _ g: ConvolutionGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     bias: [Float]?, variant: KernelVariant = KernelConfiguration.active
   ) -> [Float] {
+    MultiplyAddCounter.add(g.batch * g.outChannels * g.inChannels * g.insideTaps)
+    if let classes = TapClassConvolution(g) {
+      let biasValues = bias ?? []
+      return biasValues.withUnsafeBufferPointer { b in
+        makeScalars(count: g.batch * g.outChannels * g.outPlane) { y in
+          classes.forward(
+            input: input, weight: weight, bias: bias == nil ? nil : b.baseAddress, output: y,
+            variant: variant)
+        }
+      }
+    }
     let plan = Plan(g, variant: variant)
     let plane = g.outPlane
     let k = g.patchSize
     let cout = g.outChannels
-    MultiplyAddCounter.add(g.batch * cout * k * plane)
     // The GEMM products read the weight packed once for every group.
     let gemmWeight =
       plan.gemmProducts
@@ -238,12 +251,23 @@ enum Convolution {
     _ g: ConvolutionGeometry, input: [Float], weight: [Float], outputGradient: [Float], needs: Needs,
     variant: KernelVariant = KernelConfiguration.active
   ) -> Gradients {
+    let passes = (needs.input ? 1 : 0) + (needs.weight ? 1 : 0)
+    MultiplyAddCounter.add(passes * g.batch * g.outChannels * g.inChannels * g.insideTaps)
+    if let classes = TapClassConvolution(g) {
+      return input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+          outputGradient.withUnsafeBufferPointer { dy in
+            classes.backward(
+              input: x.start, inputCount: input.count, weight: w.start, outputGradient: dy.start,
+              needs: needs, variant: variant)
+          }
+        }
+      }
+    }
     let plan = Plan(g, variant: variant)
     let k = g.patchSize
     let cout = g.outChannels
     let weightCount = cout * k
-    let passes = (needs.input ? 1 : 0) + (needs.weight ? 1 : 0)
-    MultiplyAddCounter.add(passes * g.batch * weightCount * g.outPlane)
     // One partial weight gradient and one partial bias gradient per slot, reduced in slot order.
     var partialWeights = [Float](repeating: 0, count: needs.weight ? plan.slots * weightCount : 0)
     var partialBiases = [Double](repeating: 0, count: needs.bias ? plan.slots * cout : 0)
