@@ -39,19 +39,20 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 2, cin: 7, cout: 9, height: 3, width: 14, kernel: 1, stride: 1, padding: 0),
     Layer(batch: 2, cin: 3, cout: 8, height: 5, width: 30, kernel: 3, stride: 1, padding: 0),
     Layer(batch: 3, cin: 2, cout: 5, height: 9, width: 13, kernel: 5, stride: 1, padding: 2),
-    // A patch matrix too tall for the L2 budget: groups of 6 images anyway (294 columns for the
+    // A patch matrix too tall for the L2 budget: groups of 3 images anyway (300 columns for the
     // weight-gradient SGEMM), the last group partial; 1170 deep, so its forward and
     // input-gradient products run on the packed GEMM.
-    Layer(batch: 15, cin: 130, cout: 5, height: 7, width: 7, kernel: 3, stride: 1, padding: 1),
-    // Small maps, where most taps fall on the padding: classes of output pixels that see the
-    // same taps (TapClassConvolution). 4x4 and 2x2 (VGG-16's last stages), a map narrower than
-    // the kernel is tall, one pixel, stride 2, and a 5x5 kernel on 3x3.
+    Layer(batch: 7, cin: 130, cout: 5, height: 10, width: 10, kernel: 3, stride: 1, padding: 1),
+    // Small maps, where many taps fall on the padding: classes of output pixels that see the
+    // same taps (TapClassConvolution). 7x7 above, 4x4 and 2x2 (VGG-16's last stages), a map
+    // narrower than the kernel is tall, one pixel, stride 2, a 5x5 kernel on 3x3, and a deep 8x8.
     Layer(batch: 3, cin: 6, cout: 10, height: 4, width: 4, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 4, cin: 9, cout: 7, height: 2, width: 2, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 2, cin: 5, cout: 6, height: 2, width: 5, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 3, cin: 4, cout: 5, height: 1, width: 1, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 2, cin: 7, cout: 9, height: 4, width: 4, kernel: 3, stride: 2, padding: 1),
     Layer(batch: 2, cin: 3, cout: 4, height: 3, width: 3, kernel: 5, stride: 1, padding: 2),
+    Layer(batch: 2, cin: 130, cout: 6, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
   ]
 
   /// Output, input gradient, weight gradient and bias gradient, computed with the seven loops

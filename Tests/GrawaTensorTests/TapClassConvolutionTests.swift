@@ -45,8 +45,10 @@ final class TapClassConvolutionTests: XCTestCase {
     XCTAssertNotNil(TapClassConvolution(geometry(height: 2)), "2x2: 44% of the taps inside")
     XCTAssertNotNil(TapClassConvolution(geometry(height: 4)), "4x4: 69%")
     XCTAssertNotNil(TapClassConvolution(geometry(height: 1)), "1x1: 11%")
-    XCTAssertNil(TapClassConvolution(geometry(height: 7)), "7x7: 82%")
+    XCTAssertNotNil(TapClassConvolution(geometry(height: 7)), "7x7: 82%")
     XCTAssertNil(TapClassConvolution(geometry(height: 8)), "8x8: 84%")
+    XCTAssertNotNil(TapClassConvolution(geometry(channels: 128, height: 8)), "8x8, 1152 deep")
+    XCTAssertNil(TapClassConvolution(geometry(channels: 128, height: 10)), "10x10: 87%")
     XCTAssertNil(TapClassConvolution(geometry(height: 4, kernel: 1, padding: 0)), "1x1 kernel")
     XCTAssertNil(TapClassConvolution(geometry(height: 4, padding: 0)), "no padding")
     // Padding 3 with a 3x3 kernel: the corner outputs see only zeros.
@@ -60,6 +62,7 @@ final class TapClassConvolutionTests: XCTestCase {
     XCTAssertEqual(convolution.classes.map(\.pixels).reduce(0, +), 16)
     XCTAssertEqual(convolution.classes.map { $0.pixels * $0.taps }.reduce(0, +), 100)
     XCTAssertEqual(convolution.imagesPerChunk, 3)
+    XCTAssertEqual(convolution.slots, 2, "3 images: the largest power of two not above 3")
     // The middle class sees whole kernel rows: one product over all 9 taps.
     let middle = try XCTUnwrap(convolution.classes.first { $0.taps == 9 })
     let whole = convolution.segments(middle)
@@ -84,10 +87,14 @@ final class TapClassConvolutionTests: XCTestCase {
     let b = random.uniforms(6)
     let dy = random.uniforms(7 * 6 * 16)
     let whole = try XCTUnwrap(TapClassConvolution(g))
-    // The middle class's patch matrix holds 4 pixels x 9 taps x 6 channels a image: 2 images.
-    let chunked = try XCTUnwrap(TapClassConvolution(g, chunkBudget: 2 * 4 * 9 * 6 + 5))
-    XCTAssertEqual(whole.chunks, [0..<7])
-    XCTAssertEqual(chunked.chunks, [0..<2, 2..<4, 4..<6, 6..<7])
+    // The middle class's patch matrix holds 4 pixels x 9 taps x 6 channels an image: a budget
+    // under two images makes chunks of one.
+    let chunked = try XCTUnwrap(TapClassConvolution(g, chunkBudget: 2 * 4 * 9 * 6 - 1))
+    // Four slots (partial weight gradients) of 1 or 2 images.
+    XCTAssertEqual(whole.slots, 4)
+    XCTAssertEqual((0..<4).map { whole.images(ofSlot: $0) }, [0..<1, 1..<3, 3..<5, 5..<7])
+    XCTAssertEqual(whole.chunks(ofSlot: 3), [5..<7])
+    XCTAssertEqual(chunked.chunks(ofSlot: 3), [5..<6, 6..<7])
     func run(_ c: TapClassConvolution) -> [[Float]] {
       let y = makeScalars(count: dy.count) { out in
         c.forward(input: x, weight: w, bias: b, output: out, variant: KernelConfiguration.active)

@@ -45,14 +45,13 @@ extension ConvolutionGeometry {
 enum TapClassLayout {
   /// `dst[b][c][r] = src[b][r][c]` for `blocks` blocks of `rows x columns` floats (NCHW to
   /// channels-last with `rows = C`, `columns = H * W`, and back with the two swapped). Blocks are
-  /// spread over the compute threads when there is enough to move.
+  /// spread over up to `threads` threads when there is enough to move.
   static func transposeBlocks(
     _ src: UnsafePointer<Float>, blocks: Int, rows: Int, columns: Int,
-    into dst: UnsafeMutablePointer<Float>
+    into dst: UnsafeMutablePointer<Float>, threads: Int = ComputeThreads.current
   ) {
     let size = rows * columns
-    let threads = blocks * size >= 1 << 16 ? ComputeThreads.current : 1
-    parallelFor(blocks, threads: threads) { b in
+    parallelFor(blocks, threads: blocks * size >= 1 << 16 ? threads : 1) { b in
       let from = src + b * size
       let to = dst + b * size
       for r in 0..<rows {
@@ -112,22 +111,22 @@ extension TapClassConvolution {
     }
   }
 
-  /// The spread of per-image work over the compute threads: all of them when a chunk moves
-  /// enough floats, else the calling thread.
-  func threads(images: Int, floatsPerImage: Int) -> Int {
-    images * floatsPerImage >= 1 << 16 ? ComputeThreads.current : 1
+  /// Per-image work on up to `threads` threads when a chunk moves enough floats, else on the
+  /// calling thread.
+  func forEachImage(_ images: Int, floatsPerImage: Int, threads: Int, _ body: (Int) -> Void) {
+    parallelFor(images, threads: images * floatsPerImage >= 1 << 16 ? threads : 1, body)
   }
 
   /// The class's patch matrix, `(images * pixels) x (taps * Cin)`, from the channels-last images
   /// `xc` (`[images, H, W, Cin]`).
   func gatherPatches(
     _ pixelClass: PixelClass, channelsLast xc: UnsafePointer<Float>, images: Int,
-    into patches: UnsafeMutablePointer<Float>
+    into patches: UnsafeMutablePointer<Float>, threads: Int
   ) {
     let cin = geometry.inChannels
     let depth = pixelClass.taps * cin
     let perImage = pixelClass.pixels * depth
-    parallelFor(images, threads: threads(images: images, floatsPerImage: perImage)) { n in
+    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
       let image = xc + n * geometry.inPlane * cin
       forEachPixel(pixelClass) { row, i, j in
         let target = patches + (n * pixelClass.pixels + row) * depth
@@ -142,12 +141,12 @@ extension TapClassConvolution {
   /// lays out the patches) into the channels-last input gradient `dxc`.
   func scatterAddPatches(
     _ pixelClass: PixelClass, _ patches: UnsafePointer<Float>, images: Int,
-    into dxc: UnsafeMutablePointer<Float>
+    into dxc: UnsafeMutablePointer<Float>, threads: Int
   ) {
     let cin = geometry.inChannels
     let depth = pixelClass.taps * cin
     let perImage = pixelClass.pixels * depth
-    parallelFor(images, threads: threads(images: images, floatsPerImage: perImage)) { n in
+    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
       let image = dxc + n * geometry.inPlane * cin
       forEachPixel(pixelClass) { row, i, j in
         let source = patches + (n * pixelClass.pixels + row) * depth
@@ -162,11 +161,11 @@ extension TapClassConvolution {
   /// `y` of the chunk, adding the bias.
   func scatterOutput(
     _ pixelClass: PixelClass, _ products: UnsafePointer<Float>, images: Int,
-    bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>
+    bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, threads: Int
   ) {
     let (cout, plane, width) = (geometry.outChannels, geometry.outPlane, geometry.outWidth)
     let perImage = pixelClass.pixels * cout
-    parallelFor(images, threads: threads(images: images, floatsPerImage: perImage)) { n in
+    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
       let image = y + n * cout * plane
       forEachPixel(pixelClass) { row, i, j in
         let source = products + (n * pixelClass.pixels + row) * cout
@@ -183,11 +182,11 @@ extension TapClassConvolution {
   /// The class's output-gradient rows, `(images * pixels) x Cout`, from the chunk's NCHW `dy`.
   func gatherOutputGradient(
     _ pixelClass: PixelClass, _ dy: UnsafePointer<Float>, images: Int,
-    into rows: UnsafeMutablePointer<Float>
+    into rows: UnsafeMutablePointer<Float>, threads: Int
   ) {
     let (cout, plane, width) = (geometry.outChannels, geometry.outPlane, geometry.outWidth)
     let perImage = pixelClass.pixels * cout
-    parallelFor(images, threads: threads(images: images, floatsPerImage: perImage)) { n in
+    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
       let image = dy + n * cout * plane
       forEachPixel(pixelClass) { row, i, j in
         let target = rows + (n * pixelClass.pixels + row) * cout
