@@ -20,6 +20,46 @@ final class LayerTests: XCTestCase {
     XCTAssertEqual(layout?.offsets, [0, 36, 40, 44, 56])
   }
 
+  func testSequential_runsBatchNormThenReLUFused_withTheSameBits() throws {
+    var random = RandomGenerator(seed: 5)
+    let conv = Conv2D(
+      inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &random)
+    let norm = BatchNorm2D(channels: 3)
+    let model = Sequential([conv, norm, ReLU()])
+    var values = TestRandom(seed: 6)
+    let x = values.tensor([4, 2, 5, 5])
+    let seed = values.tensor([4, 3, 5, 5])
+    let context = ForwardContext(mode: .training)
+    // The fused path: one batchNormReLU2d operation and no relu.
+    OpProfiler.reset()
+    let fused = try OpProfiler.profiling { () throws -> [[Float]] in
+      let y = try model(x, context)
+      try y.backward(seed: seed)
+      let grads = model.namedParameters.map { $0.parameter.gradient?.scalars ?? [] }
+      return [y.scalars] + grads
+    }
+    let operations = Set(OpProfiler.entries.map(\.operation))
+    OpProfiler.reset()
+    XCTAssertTrue(operations.contains("batchNormReLU2d"), "\(operations)")
+    XCTAssertFalse(operations.contains("relu"), "\(operations)")
+    XCTAssertFalse(operations.contains("batchNorm2d"), "\(operations)")
+    let fusedStatistics = [norm.runningMean.value.scalars, norm.runningVariance.value.scalars]
+    // The same layers called one by one, from the same running statistics.
+    try norm.runningMean.value.assign([0, 0, 0])
+    try norm.runningVariance.value.assign([1, 1, 1])
+    for (_, parameter) in model.namedParameters { parameter.zeroGradient() }
+    let y = try ReLU()(norm(conv(x, context), context), context)
+    try y.backward(seed: seed)
+    let separate =
+      [y.scalars] + model.namedParameters.map { $0.parameter.gradient?.scalars ?? [] }
+    XCTAssertEqual(fused.count, separate.count)
+    for (index, (a, b)) in zip(fused, separate).enumerated() {
+      XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "part \(index)")
+    }
+    XCTAssertEqual(
+      fusedStatistics, [norm.runningMean.value.scalars, norm.runningVariance.value.scalars])
+  }
+
   func testBatchNorm2D_updatesRunningStatisticsOnlyInTraining() throws {
     let layer = BatchNorm2D(channels: 1)
     // One channel, values 1, 2, 3, 4: batch mean 2.5, unbiased variance 5/3.

@@ -33,6 +33,15 @@ public final class BatchNorm2D: Layer {
 
   /// Normalises `input` according to the context's mode.
   public func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+    try callAsFunction(input, context, relu: false)
+  }
+
+  /// Normalises `input` according to the context's mode, then applies a ReLU when `relu`, as one
+  /// fused operation (``Tensor/batchNormReLU2d(gamma:beta:statistics:mode:)``: the same bits as
+  /// the layer followed by ``ReLU``, with one pass over the activations fewer each way).
+  public func callAsFunction(_ input: Tensor, _ context: ForwardContext, relu: Bool) throws
+    -> Tensor
+  {
     let channels = weight.count
     var statistics = BatchNormStatistics(
       channels: channels, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon)
@@ -44,7 +53,12 @@ public final class BatchNorm2D: Layer {
       case .trainingFrozenStatistics: .batchStatistics
       case .inference: .inference
       }
-    let output = try input.batchNorm2d(gamma: weight.value, beta: bias.value, statistics: &statistics, mode: mode)
+    let output =
+      relu
+      ? try input.batchNormReLU2d(
+        gamma: weight.value, beta: bias.value, statistics: &statistics, mode: mode)
+      : try input.batchNorm2d(
+        gamma: weight.value, beta: bias.value, statistics: &statistics, mode: mode)
     if mode == .training {
       try runningMean.value.assign(statistics.runningMean)
       try runningVariance.value.assign(statistics.runningVariance)

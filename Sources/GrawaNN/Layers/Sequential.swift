@@ -16,11 +16,22 @@ public final class Sequential: Layer {
     self.children = children
   }
 
-  /// Runs every child in order.
+  /// Runs every child in order. A ``BatchNorm2D`` followed by a ``ReLU`` runs as one fused
+  /// operation (the same bits, one pass over the activations fewer each way).
   public func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     var x = input
-    for child in children {
-      x = try child.layer(x, context)
+    var index = 0
+    while index < children.count {
+      let layer = children[index].layer
+      if let norm = layer as? BatchNorm2D, index + 1 < children.count,
+        children[index + 1].layer is ReLU
+      {
+        x = try norm(x, context, relu: true)
+        index += 2
+        continue
+      }
+      x = try layer(x, context)
+      index += 1
     }
     return x
   }

@@ -114,7 +114,7 @@ public final class PyramidNet: Layer {
     for stage in stages {
       x = try stage(x, context)
     }
-    x = try bnFinal(x, context).relu()
+    x = try bnFinal(x, context, relu: true)
     return try fc(x.globalAvgPool2d(), context)
   }
 
@@ -156,7 +156,7 @@ final class PyramidBasicBlock: Layer {
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     var x = try conv1(bn1(input, context), context)
-    x = try bn2(x, context).relu()
+    x = try bn2(x, context, relu: true)
     x = try bn3(conv2(x, context), context)
     var shortcut = input
     if stride != 1 {

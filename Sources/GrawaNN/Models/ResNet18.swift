@@ -68,7 +68,7 @@ public final class ResNet18: Layer {
 
   /// Maps `[N, inputChannels, H, W]` images to `[N, classes]` logits.
   public func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-    var x = try bn1(conv1(input, context), context).relu()
+    var x = try bn1(conv1(input, context), context, relu: true)
     for stage in stages {
       x = try stage(x, context)
     }
@@ -118,7 +118,7 @@ final class ProjectionBasicBlock: Layer {
   }
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-    let hidden = try bn1(conv1(input, context), context).relu()
+    let hidden = try bn1(conv1(input, context), context, relu: true)
     let residual = try bn2(conv2(hidden, context), context)
     let identity = try shortcut?.callAsFunction(input, context) ?? input
     return try (residual + identity).relu()

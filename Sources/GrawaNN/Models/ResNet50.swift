@@ -71,7 +71,7 @@ public final class ResNet50: Layer {
 
   /// Maps `[N, inputChannels, H, W]` images to `[N, classes]` logits.
   public func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-    var x = try bn1(conv1(input, context), context).relu()
+    var x = try bn1(conv1(input, context), context, relu: true)
     x = try maxPool(x, context)
     for stage in stages {
       x = try stage(x, context)
@@ -136,8 +136,8 @@ final class Bottleneck: Layer {
   }
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-    var x = try bn1(conv1(input, context), context).relu()
-    x = try bn2(conv2(x, context), context).relu()
+    var x = try bn1(conv1(input, context), context, relu: true)
+    x = try bn2(conv2(x, context), context, relu: true)
     x = try bn3(conv3(x, context), context)
     let identity = try downsample?.callAsFunction(input, context) ?? input
     return try (x + identity).relu()

@@ -108,7 +108,7 @@ public final class WideResNet: Layer {
     for group in groups {
       x = try group(x, context)
     }
-    x = try bn1(x, context).relu()
+    x = try bn1(x, context, relu: true)
     return try fc(x.globalAvgPool2d(), context)
   }
 
@@ -161,8 +161,8 @@ final class WideBasicBlock: Layer {
   }
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-    let activated = try bn1(input, context).relu()
-    var x = try bn2(conv1(activated, context), context).relu()
+    let activated = try bn1(input, context, relu: true)
+    var x = try bn2(conv1(activated, context), context, relu: true)
     if dropoutProbability > 0, context.isTraining {
       x = try x.dropout(probability: dropoutProbability, using: &context.random)
     }

@@ -100,39 +100,69 @@ enum BatchNormKernels {
     }
   }
 
-  /// `y = x * scale[c] + shift[c]` for every element of channel `c`.
+  /// `y = x * scale[c] + shift[c]` for every element of channel `c`, followed by the ReLU
+  /// `max(y, 0)` when `relu` (negative values become 0, as ``ElementwiseKernels/relu(_:_:count:)``
+  /// does).
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
-    shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    shift: UnsafePointer<Float>, relu: Bool = false, output: UnsafeMutablePointer<Float>
   ) {
     forEachChannel(layout) { c in
       let a = V(repeating: scale[c])
       let b = V(repeating: shift[c])
+      let zero = V()
       for n in 0..<layout.batch {
         let x = input + layout.offset(n, c)
         let y = output + layout.offset(n, c)
         var i = 0
         while i + 16 <= layout.plane {
-          let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
-          UnsafeMutableRawPointer(y + i).storeBytes(of: b.addingProduct(v, a), as: V.self)
+          let v = b.addingProduct(UnsafeRawPointer(x + i).loadUnaligned(as: V.self), a)
+          let out = relu ? v.replacing(with: zero, where: v .< zero) : v
+          UnsafeMutableRawPointer(y + i).storeBytes(of: out, as: V.self)
           i += 16
         }
         while i < layout.plane {
-          y[i] = shift[c].addingProduct(x[i], scale[c])
+          let v = shift[c].addingProduct(x[i], scale[c])
+          y[i] = relu && v < 0 ? 0 : v
           i += 1
         }
       }
     }
   }
 
-  /// Per-channel `sum dy` and `sum (x - mean[c]) * dy`, in Double.
+  /// The affine map a fused ReLU followed: the output gradient is used only where
+  /// `x * scale[c] + shift[c] > 0` (computed as the forward pass computed it, so the mask is the
+  /// forward's exactly), and is 0 elsewhere, as ``ElementwiseKernels/reluBackward(input:gradient:_:count:)``
+  /// makes it.
+  struct ReLUMask {
+    var scale: UnsafePointer<Float>
+    var shift: UnsafePointer<Float>
+  }
+
+  /// `dy` where the masked affine map is positive, 0 elsewhere (and `dy` without a mask).
+  @inline(__always)
+  static func masked(_ dy: V, _ x: V, _ mask: ReLUMask?, _ a: V, _ b: V) -> V {
+    guard mask != nil else { return dy }
+    return dy.replacing(with: V(), where: .!(b.addingProduct(x, a) .> V()))
+  }
+
+  /// The scalar form of ``masked(_:_:_:_:_:)`` for channel `c`.
+  @inline(__always)
+  static func masked(_ dy: Float, _ x: Float, _ mask: ReLUMask?, channel c: Int) -> Float {
+    guard let mask else { return dy }
+    return mask.shift[c].addingProduct(x, mask.scale[c]) > 0 ? dy : 0
+  }
+
+  /// Per-channel `sum dy` and `sum (x - mean[c]) * dy`, in Double; with `relu`, `dy` is first
+  /// masked by it (see ``ReLUMask``).
   static func gradientSums(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-    mean: UnsafePointer<Float>, sumGradient: UnsafeMutablePointer<Double>,
+    mean: UnsafePointer<Float>, relu: ReLUMask? = nil, sumGradient: UnsafeMutablePointer<Double>,
     sumCenteredProduct: UnsafeMutablePointer<Double>
   ) {
     forEachChannel(layout) { c in
       let m = V(repeating: mean[c])
+      let (ra, rb) = relu.map { (V(repeating: $0.scale[c]), V(repeating: $0.shift[c])) } ?? (V(), V())
       var sum: Double = 0
       var dot: Double = 0
       for n in 0..<layout.batch {
@@ -146,17 +176,21 @@ enum BatchNormKernels {
           var d0 = V()
           var d1 = V()
           while i + 32 <= end {
-            let g0 = UnsafeRawPointer(dy + i).loadUnaligned(as: V.self)
-            let g1 = UnsafeRawPointer(dy + i + 16).loadUnaligned(as: V.self)
+            let x0 = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            let x1 = UnsafeRawPointer(x + i + 16).loadUnaligned(as: V.self)
+            let g0 = masked(UnsafeRawPointer(dy + i).loadUnaligned(as: V.self), x0, relu, ra, rb)
+            let g1 = masked(
+              UnsafeRawPointer(dy + i + 16).loadUnaligned(as: V.self), x1, relu, ra, rb)
             s0 += g0
             s1 += g1
-            d0.addProduct(UnsafeRawPointer(x + i).loadUnaligned(as: V.self) - m, g0)
-            d1.addProduct(UnsafeRawPointer(x + i + 16).loadUnaligned(as: V.self) - m, g1)
+            d0.addProduct(x0 - m, g0)
+            d1.addProduct(x1 - m, g1)
             i += 32
           }
           while i < end {
-            sum += Double(dy[i])
-            dot += Double(x[i] - mean[c]) * Double(dy[i])
+            let g = masked(dy[i], x[i], relu, channel: c)
+            sum += Double(g)
+            dot += Double(x[i] - mean[c]) * Double(g)
             i += 1
           }
           let sums = s0 + s1
@@ -173,30 +207,33 @@ enum BatchNormKernels {
   }
 
   /// `dx = dy * a[c] + (x - mean[c]) * b[c] + d[c]` for every element of channel `c` (the input
-  /// gradient of batch normalisation, with per-channel coefficients computed by the caller).
+  /// gradient of batch normalisation, with per-channel coefficients computed by the caller); with
+  /// `relu`, `dy` is first masked by it (see ``ReLUMask``).
   static func inputGradient(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    d: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+    d: UnsafePointer<Float>, relu: ReLUMask? = nil, inputGradient: UnsafeMutablePointer<Float>
   ) {
     forEachChannel(layout) { c in
       let (va, vb, vd, vm) = (
         V(repeating: a[c]), V(repeating: b[c]), V(repeating: d[c]), V(repeating: mean[c])
       )
+      let (ra, rb) = relu.map { (V(repeating: $0.scale[c]), V(repeating: $0.shift[c])) } ?? (V(), V())
       for n in 0..<layout.batch {
         let x = input + layout.offset(n, c)
         let dy = outputGradient + layout.offset(n, c)
         let dx = inputGradient + layout.offset(n, c)
         var i = 0
         while i + 16 <= layout.plane {
-          let xv = UnsafeRawPointer(x + i).loadUnaligned(as: V.self) - vm
-          let gv = UnsafeRawPointer(dy + i).loadUnaligned(as: V.self)
+          let xi = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+          let gv = masked(UnsafeRawPointer(dy + i).loadUnaligned(as: V.self), xi, relu, ra, rb)
           UnsafeMutableRawPointer(dx + i).storeBytes(
-            of: vd.addingProduct(gv, va).addingProduct(xv, vb), as: V.self)
+            of: vd.addingProduct(gv, va).addingProduct(xi - vm, vb), as: V.self)
           i += 16
         }
         while i < layout.plane {
-          dx[i] = d[c].addingProduct(dy[i], a[c]).addingProduct(x[i] - mean[c], b[c])
+          let g = masked(dy[i], x[i], relu, channel: c)
+          dx[i] = d[c].addingProduct(g, a[c]).addingProduct(x[i] - mean[c], b[c])
           i += 1
         }
       }

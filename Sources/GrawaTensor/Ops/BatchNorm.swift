@@ -66,7 +66,26 @@ extension Tensor {
   public func batchNorm2d(
     gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics, mode: BatchNormMode
   ) throws -> Tensor {
-    let op = "batchNorm2d"
+    try batchNorm2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode, relu: false)
+  }
+
+  /// ``batchNorm2d(gamma:beta:statistics:mode:)`` followed by ``relu()``, in one operation:
+  /// `max(y, 0)` is written as `y` is computed, and the backward pass masks the output gradient
+  /// while it reads it for the batch-norm gradients, instead of a separate pass (and tensor) for
+  /// each. Outputs and gradients are bit-identical to the two operations one after the other.
+  /// - Throws: as ``batchNorm2d(gamma:beta:statistics:mode:)``.
+  public func batchNormReLU2d(
+    gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics, mode: BatchNormMode
+  ) throws -> Tensor {
+    try batchNorm2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode, relu: true)
+  }
+
+  /// Batch normalisation, followed by a ReLU when `relu`.
+  func batchNorm2d(
+    gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics, mode: BatchNormMode,
+    relu: Bool
+  ) throws -> Tensor {
+    let op = relu ? "batchNormReLU2d" : "batchNorm2d"
     guard rank == 4 else {
       throw TensorError(op, "input must be [N, C, H, W], got shape \(describe(shape))")
     }
@@ -129,7 +148,8 @@ extension Tensor {
     }
     let output = scalars.withUnsafeBufferPointer { x in
       makeScalars(count: count) { y in
-        BatchNormKernels.affine(layout, input: x.start, scale: scale, shift: shift, output: y)
+        BatchNormKernels.affine(
+          layout, input: x.start, scale: scale, shift: shift, relu: relu, output: y)
       }
     }
     var result = Tensor(validShape: shape, scalars: output)
@@ -140,6 +160,17 @@ extension Tensor {
     let needBeta = beta.node != nil
     let batchMode = mode.usesBatchStatistics
     let meanFloat = mean.map { Float($0) }
+    // The fused ReLU's mask is recomputed from the input with the forward's scale and shift.
+    let maskScale = relu ? scale : []
+    let maskShift = relu ? shift : []
+    func withReLUMask(_ body: (BatchNormKernels.ReLUMask?) -> Void) {
+      guard relu else { return body(nil) }
+      maskScale.withUnsafeBufferPointer { a in
+        maskShift.withUnsafeBufferPointer { b in
+          body(BatchNormKernels.ReLUMask(scale: a.start, shift: b.start))
+        }
+      }
+    }
     Tensor.record(&result, operation: op, inputs: [self, gamma, beta]) { gradient in
       // sum dy and sum (x - mean) dy per channel: beta's and gamma's gradients, and the batch-mode
       // input gradient's correction terms.
@@ -150,9 +181,11 @@ extension Tensor {
           gradient.scalars.withUnsafeBufferPointer { dy in
             sumGradient.withUnsafeMutableBufferPointer { s in
               sumProduct.withUnsafeMutableBufferPointer { p in
-                BatchNormKernels.gradientSums(
-                  layout, input: x.start, outputGradient: dy.start, mean: meanFloat,
-                  sumGradient: s.start, sumCenteredProduct: p.start)
+                withReLUMask { mask in
+                  BatchNormKernels.gradientSums(
+                    layout, input: x.start, outputGradient: dy.start, mean: meanFloat,
+                    relu: mask, sumGradient: s.start, sumCenteredProduct: p.start)
+                }
               }
             }
           }
@@ -177,9 +210,11 @@ extension Tensor {
         let dx = input.scalars.withUnsafeBufferPointer { x in
           gradient.scalars.withUnsafeBufferPointer { dy in
             makeScalars(count: input.count) { dx in
-              BatchNormKernels.inputGradient(
-                layout, input: x.start, outputGradient: dy.start, mean: meanFloat, a: a, b: b, d: d,
-                inputGradient: dx)
+              withReLUMask { mask in
+                BatchNormKernels.inputGradient(
+                  layout, input: x.start, outputGradient: dy.start, mean: meanFloat, a: a, b: b,
+                  d: d, relu: mask, inputGradient: dx)
+              }
             }
           }
         }
