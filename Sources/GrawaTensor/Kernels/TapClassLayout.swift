@@ -117,6 +117,27 @@ extension TapClassConvolution {
     parallelFor(images, threads: images * floatsPerImage >= 1 << 16 ? threads : 1, body)
   }
 
+  /// Calls `body(patch, image)` for every tap of every pixel of `pixelClass` in `images` images
+  /// (on up to `threads` threads, image by image), with `patch` the offset of the tap's `Cin`
+  /// floats in the class's patch matrix and `image` the offset of the pixel the tap reads in the
+  /// chunk's channels-last images (`[images, H, W, Cin]`).
+  @inline(__always)
+  func forEachPatchTap(
+    _ pixelClass: PixelClass, images: Int, threads: Int, _ body: (Int, Int) -> Void
+  ) {
+    let cin = geometry.inChannels
+    let depth = pixelClass.taps * cin
+    forEachImage(images, floatsPerImage: pixelClass.pixels * depth, threads: threads) { n in
+      let image = n * geometry.inPlane * cin
+      forEachPixel(pixelClass) { row, i, j in
+        let patchRow = (n * pixelClass.pixels + row) * depth
+        forEachTap(pixelClass, i, j) { tap, offset in
+          body(patchRow + tap * cin, image + offset * cin)
+        }
+      }
+    }
+  }
+
   /// The class's patch matrix, `(images * pixels) x (taps * Cin)`, from the channels-last images
   /// `xc` (`[images, H, W, Cin]`).
   func gatherPatches(
@@ -124,35 +145,36 @@ extension TapClassConvolution {
     into patches: UnsafeMutablePointer<Float>, threads: Int
   ) {
     let cin = geometry.inChannels
-    let depth = pixelClass.taps * cin
-    let perImage = pixelClass.pixels * depth
-    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
-      let image = xc + n * geometry.inPlane * cin
-      forEachPixel(pixelClass) { row, i, j in
-        let target = patches + (n * pixelClass.pixels + row) * depth
-        forEachTap(pixelClass, i, j) { tap, offset in
-          Im2Col.copy(image + offset * cin, target + tap * cin, count: cin)
-        }
-      }
+    forEachPatchTap(pixelClass, images: images, threads: threads) { patch, image in
+      Im2Col.copy(xc + image, patches + patch, count: cin)
     }
   }
 
-  /// Adds the class's patch-matrix gradient (laid out as ``gatherPatches(_:channelsLast:images:into:)``
-  /// lays out the patches) into the channels-last input gradient `dxc`.
+  /// Adds the class's patch-matrix gradient (laid out as
+  /// ``gatherPatches(_:channelsLast:images:into:threads:)`` lays out the patches) into the
+  /// channels-last input gradient `dxc`.
   func scatterAddPatches(
     _ pixelClass: PixelClass, _ patches: UnsafePointer<Float>, images: Int,
     into dxc: UnsafeMutablePointer<Float>, threads: Int
   ) {
     let cin = geometry.inChannels
-    let depth = pixelClass.taps * cin
-    let perImage = pixelClass.pixels * depth
-    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
-      let image = dxc + n * geometry.inPlane * cin
+    forEachPatchTap(pixelClass, images: images, threads: threads) { patch, image in
+      Im2Col.add(patches + patch, into: dxc + image, count: cin)
+    }
+  }
+
+  /// Calls `body(row, pixel)` for every pixel of `pixelClass` in `images` images (on up to
+  /// `threads` threads, image by image), with `row` the offset of the pixel's `Cout` floats in the
+  /// class's pixel rows and `pixel` the offset of its channel 0 in the chunk's NCHW output (its
+  /// channel `o` is `o * OH * OW` further).
+  @inline(__always)
+  func forEachOutputPixel(
+    _ pixelClass: PixelClass, images: Int, threads: Int, _ body: (Int, Int) -> Void
+  ) {
+    let (cout, plane, width) = (geometry.outChannels, geometry.outPlane, geometry.outWidth)
+    forEachImage(images, floatsPerImage: pixelClass.pixels * cout, threads: threads) { n in
       forEachPixel(pixelClass) { row, i, j in
-        let source = patches + (n * pixelClass.pixels + row) * depth
-        forEachTap(pixelClass, i, j) { tap, offset in
-          Im2Col.add(source + tap * cin, into: image + offset * cin, count: cin)
-        }
+        body((n * pixelClass.pixels + row) * cout, n * cout * plane + i * width + j)
       }
     }
   }
@@ -163,18 +185,13 @@ extension TapClassConvolution {
     _ pixelClass: PixelClass, _ products: UnsafePointer<Float>, images: Int,
     bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, threads: Int
   ) {
-    let (cout, plane, width) = (geometry.outChannels, geometry.outPlane, geometry.outWidth)
-    let perImage = pixelClass.pixels * cout
-    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
-      let image = y + n * cout * plane
-      forEachPixel(pixelClass) { row, i, j in
-        let source = products + (n * pixelClass.pixels + row) * cout
-        let pixel = image + i * width + j
-        if let bias {
-          for o in 0..<cout { pixel[o * plane] = source[o] + bias[o] }
-        } else {
-          for o in 0..<cout { pixel[o * plane] = source[o] }
-        }
+    let (cout, plane) = (geometry.outChannels, geometry.outPlane)
+    forEachOutputPixel(pixelClass, images: images, threads: threads) { row, pixel in
+      let (source, target) = (products + row, y + pixel)
+      if let bias {
+        for o in 0..<cout { target[o * plane] = source[o] + bias[o] }
+      } else {
+        for o in 0..<cout { target[o * plane] = source[o] }
       }
     }
   }
@@ -184,15 +201,10 @@ extension TapClassConvolution {
     _ pixelClass: PixelClass, _ dy: UnsafePointer<Float>, images: Int,
     into rows: UnsafeMutablePointer<Float>, threads: Int
   ) {
-    let (cout, plane, width) = (geometry.outChannels, geometry.outPlane, geometry.outWidth)
-    let perImage = pixelClass.pixels * cout
-    forEachImage(images, floatsPerImage: perImage, threads: threads) { n in
-      let image = dy + n * cout * plane
-      forEachPixel(pixelClass) { row, i, j in
-        let target = rows + (n * pixelClass.pixels + row) * cout
-        let pixel = image + i * width + j
-        for o in 0..<cout { target[o] = pixel[o * plane] }
-      }
+    let (cout, plane) = (geometry.outChannels, geometry.outPlane)
+    forEachOutputPixel(pixelClass, images: images, threads: threads) { row, pixel in
+      let (source, target) = (dy + pixel, rows + row)
+      for o in 0..<cout { target[o] = source[o * plane] }
     }
   }
 }
