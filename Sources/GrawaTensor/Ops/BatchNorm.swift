@@ -72,7 +72,9 @@ extension Tensor {
   /// ``batchNorm2d(gamma:beta:statistics:mode:)`` followed by ``relu()``, in one operation:
   /// `max(y, 0)` is written as `y` is computed, and the backward pass masks the output gradient
   /// while it reads it for the batch-norm gradients, instead of a separate pass (and tensor) for
-  /// each. Outputs and gradients are bit-identical to the two operations one after the other.
+  /// each. Outputs and gradients are bit-identical to the two operations one after the other
+  /// (up to the sign of an output of exactly zero: negative values become 0 and a `-0` stays, as
+  /// in ``relu()``'s vector loop, whose few scalar tail elements write `+0` instead).
   /// - Throws: as ``batchNorm2d(gamma:beta:statistics:mode:)``.
   public func batchNormReLU2d(
     gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics, mode: BatchNormMode
