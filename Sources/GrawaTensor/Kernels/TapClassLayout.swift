@@ -43,6 +43,10 @@ extension ConvolutionGeometry {
 
 /// Transposes and tap-major weights for ``TapClassConvolution``.
 enum TapClassLayout {
+  /// Data movement is spread over the threads from this many floats on (below it, waking a
+  /// Dispatch worker costs more than the copy).
+  static let parallelFloats = 1 << 16
+
   /// `dst[b][c][r] = src[b][r][c]` for `blocks` blocks of `rows x columns` floats (NCHW to
   /// channels-last with `rows = C`, `columns = H * W`, and back with the two swapped). Blocks are
   /// spread over up to `threads` threads when there is enough to move.
@@ -51,7 +55,7 @@ enum TapClassLayout {
     into dst: UnsafeMutablePointer<Float>, threads: Int = ComputeThreads.current
   ) {
     let size = rows * columns
-    parallelFor(blocks, threads: blocks * size >= 1 << 16 ? threads : 1) { b in
+    parallelFor(blocks, threads: blocks * size >= parallelFloats ? threads : 1) { b in
       let from = src + b * size
       let to = dst + b * size
       for r in 0..<rows {
@@ -114,7 +118,8 @@ extension TapClassConvolution {
   /// Per-image work on up to `threads` threads when a chunk moves enough floats, else on the
   /// calling thread.
   func forEachImage(_ images: Int, floatsPerImage: Int, threads: Int, _ body: (Int) -> Void) {
-    parallelFor(images, threads: images * floatsPerImage >= 1 << 16 ? threads : 1, body)
+    parallelFor(
+      images, threads: images * floatsPerImage >= TapClassLayout.parallelFloats ? threads : 1, body)
   }
 
   /// Calls `body(patch, image)` for every tap of every pixel of `pixelClass` in `images` images
