@@ -76,10 +76,18 @@ enum BatchNormKernels {
   ///
   /// Two passes: the mean, then moments about the mean rounded to Float (corrected exactly for
   /// that rounding), which avoids the cancellation of `E[x^2] - E[x]^2`.
+  ///
+  /// Planes of fewer than ``SmallPlaneBatchNorm/reductionLimit`` values go to
+  /// ``SmallPlaneBatchNorm``, whose results are bit-identical, unless `smallPlanes` is false (for
+  /// the tests that compare the two); the same holds for the other kernels here.
   static func statistics(
     _ layout: ChannelLayout, input: UnsafePointer<Float>,
-    mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>
+    mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>,
+    smallPlanes: Bool = true
   ) {
+    if smallPlanes && layout.plane < SmallPlaneBatchNorm.reductionLimit {
+      return SmallPlaneBatchNorm.statistics(layout, input: input, mean: mean, variance: variance)
+    }
     let count = Double(layout.perChannel)
     forEachChannel(layout) { c in
       var total: Double = 0
@@ -105,8 +113,13 @@ enum BatchNormKernels {
   /// does).
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
-    shift: UnsafePointer<Float>, relu: Bool = false, output: UnsafeMutablePointer<Float>
+    shift: UnsafePointer<Float>, relu: Bool = false, output: UnsafeMutablePointer<Float>,
+    smallPlanes: Bool = true
   ) {
+    if smallPlanes && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
+      return SmallPlaneBatchNorm.affine(
+        layout, input: input, scale: scale, shift: shift, relu: relu, output: output)
+    }
     forEachChannel(layout) { c in
       let a = V(repeating: scale[c])
       let b = V(repeating: shift[c])
@@ -158,8 +171,13 @@ enum BatchNormKernels {
   static func gradientSums(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, relu: ReLUMask? = nil, sumGradient: UnsafeMutablePointer<Double>,
-    sumCenteredProduct: UnsafeMutablePointer<Double>
+    sumCenteredProduct: UnsafeMutablePointer<Double>, smallPlanes: Bool = true
   ) {
+    if smallPlanes && layout.plane < SmallPlaneBatchNorm.reductionLimit {
+      return SmallPlaneBatchNorm.gradientSums(
+        layout, input: input, outputGradient: outputGradient, mean: mean, relu: relu,
+        sumGradient: sumGradient, sumCenteredProduct: sumCenteredProduct)
+    }
     forEachChannel(layout) { c in
       let m = V(repeating: mean[c])
       let (ra, rb) = relu.map { (V(repeating: $0.scale[c]), V(repeating: $0.shift[c])) } ?? (V(), V())
@@ -212,8 +230,14 @@ enum BatchNormKernels {
   static func inputGradient(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    d: UnsafePointer<Float>, relu: ReLUMask? = nil, inputGradient: UnsafeMutablePointer<Float>
+    d: UnsafePointer<Float>, relu: ReLUMask? = nil, inputGradient: UnsafeMutablePointer<Float>,
+    smallPlanes: Bool = true
   ) {
+    if smallPlanes && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
+      return SmallPlaneBatchNorm.inputGradient(
+        layout, input: input, outputGradient: outputGradient, mean: mean, a: a, b: b, d: d,
+        relu: relu, inputGradient: inputGradient)
+    }
     forEachChannel(layout) { c in
       let (va, vb, vd, vm) = (
         V(repeating: a[c]), V(repeating: b[c]), V(repeating: d[c]), V(repeating: mean[c])

@@ -1,0 +1,80 @@
+import XCTest
+import _TestSupport
+
+@testable import GrawaTensor
+
+/// The small-plane batch-norm kernels give the general kernels' bits exactly, for every plane they
+/// take, channel counts that are not a multiple of their 8 lanes, with and without the fused ReLU's
+/// mask, on one thread and on several.
+final class SmallPlaneBatchNormTests: XCTestCase {
+  /// Every kernel's output, from the small-plane kernels or the general ones.
+  private func outputs(
+    _ layout: ChannelLayout, x: [Float], dy: [Float], coefficients c: [[Float]], relu: Bool,
+    smallPlanes: Bool
+  ) -> [[UInt64]] {
+    let channels = layout.channels
+    let count = layout.batch * channels * layout.plane
+    var mean = [Double](repeating: 0, count: channels)
+    var variance = [Double](repeating: 0, count: channels)
+    var sums = [Double](repeating: 0, count: channels)
+    var products = [Double](repeating: 0, count: channels)
+    var y = [Float](repeating: 0, count: count)
+    var dx = [Float](repeating: 0, count: count)
+    let mask = relu ? BatchNormKernels.ReLUMask(scale: c[4], shift: c[5]) : nil
+    BatchNormKernels.statistics(
+      layout, input: x, mean: &mean, variance: &variance, smallPlanes: smallPlanes)
+    BatchNormKernels.affine(
+      layout, input: x, scale: c[4], shift: c[5], relu: relu, output: &y, smallPlanes: smallPlanes)
+    BatchNormKernels.gradientSums(
+      layout, input: x, outputGradient: dy, mean: c[0], relu: mask, sumGradient: &sums,
+      sumCenteredProduct: &products, smallPlanes: smallPlanes)
+    BatchNormKernels.inputGradient(
+      layout, input: x, outputGradient: dy, mean: c[0], a: c[1], b: c[2], d: c[3], relu: mask,
+      inputGradient: &dx, smallPlanes: smallPlanes)
+    return [mean, variance, sums, products].map { $0.map(\.bitPattern) }
+      + [y, dx].map { $0.map { UInt64($0.bitPattern) } }
+  }
+
+  func testSmallPlaneKernels_areBitIdenticalToTheGeneralOnes() {
+    var random = TestRandom(seed: 7)
+    let names = ["mean", "variance", "sum dy", "sum (x - mean) dy", "output", "input gradient"]
+    // (batch, channels, plane): 1x1, 2x2, 3x3, 4x4 and 5x5 maps; 13 and 21 channels leave a
+    // partial block of lanes; the last two are large enough to be spread over threads.
+    let layouts = [
+      (5, 13, 1), (4, 21, 4), (3, 8, 9), (2, 13, 16), (3, 5, 25), (7, 3, 31),
+      (64, 300, 16), (128, 2051, 1),
+    ]
+    for (batch, channels, plane) in layouts {
+      let layout = ChannelLayout(batch: batch, channels: channels, plane: plane)
+      let count = batch * channels * plane
+      // Channel means far from 0, so the second pass's shift matters, and some exact zeros.
+      let offsets = random.uniforms(channels, -20, 20)
+      var x = (0..<count).map { offsets[($0 / plane) % channels] + random.uniform(-2, 2) }
+      for i in stride(from: 0, to: count, by: 11) { x[i] = 0 }
+      let dy = random.uniforms(count, -1, 1)
+      // mean, a, b, d, and the mask's scale and shift, which mask about half the values.
+      var coefficients = (0..<4).map { _ in random.uniforms(channels, -1, 1) }
+      let scale = random.uniforms(channels, 0.5, 1.5)
+      coefficients.append(scale)
+      coefficients.append((0..<channels).map { -offsets[$0] * scale[$0] })
+      for relu in [false, true] {
+        for threads in [1, 3] {
+          let (small, general) = ComputeThreads.withLimit(threads) {
+            (
+              outputs(
+                layout, x: x, dy: dy, coefficients: coefficients, relu: relu, smallPlanes: true),
+              outputs(
+                layout, x: x, dy: dy, coefficients: coefficients, relu: relu, smallPlanes: false)
+            )
+          }
+          for part in names.indices {
+            XCTAssertEqual(
+              small[part], general[part],
+              "\(batch)x\(channels)x\(plane), relu \(relu), \(threads) threads: \(names[part])")
+          }
+        }
+      }
+    }
+  }
+
+}
