@@ -159,6 +159,14 @@ final class ConvolutionTests: XCTestCase {
     ConvCase(
       batch: 2, cin: 3, cout: 2, height: 5, width: 34, kh: 1, kw: 1, stride: 2, padding: 0,
       bias: false),
+    // One output pixel (OnePixelConvolution): a 2x3 kernel over a whole 2x3 image, and 4 of 9
+    // taps over part of a 3x3 image (input and weight gathered).
+    ConvCase(
+      batch: 3, cin: 4, cout: 3, height: 2, width: 3, kh: 2, kw: 3, stride: 1, padding: 0,
+      bias: true),
+    ConvCase(
+      batch: 2, cin: 3, cout: 2, height: 3, width: 3, kh: 3, kw: 3, stride: 3, padding: 1,
+      bias: true),
   ]
 
   func testForward_matchesNaiveSevenLoopReference() throws {

@@ -45,7 +45,8 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 7, cin: 130, cout: 5, height: 10, width: 10, kernel: 3, stride: 1, padding: 1),
     // Small maps, where many taps fall on the padding: classes of output pixels that see the
     // same taps (TapClassConvolution). 7x7 above, 4x4 and 2x2 (VGG-16's last stages), a map
-    // narrower than the kernel is tall, one pixel, stride 2, a 5x5 kernel on 3x3, and a deep 8x8.
+    // narrower than the kernel is tall, one pixel (which OnePixelConvolution takes), stride 2, a
+    // 5x5 kernel on 3x3, and a deep 8x8.
     Layer(batch: 3, cin: 6, cout: 10, height: 4, width: 4, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 4, cin: 9, cout: 7, height: 2, width: 2, kernel: 3, stride: 1, padding: 1),
     Layer(batch: 2, cin: 5, cout: 6, height: 2, width: 5, kernel: 3, stride: 1, padding: 1),
@@ -53,6 +54,17 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 2, cin: 7, cout: 9, height: 4, width: 4, kernel: 3, stride: 2, padding: 1),
     Layer(batch: 2, cin: 3, cout: 4, height: 3, width: 3, kernel: 5, stride: 1, padding: 2),
     Layer(batch: 2, cin: 130, cout: 6, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
+    // One output pixel (OnePixelConvolution; the 1x1 map above is one too): a 1x1 convolution
+    // of a 1x1 map (the input and weight used as they are), a strided 1x1 projection to 1x1 (the
+    // input gathered), 4 of 9 taps seeing a whole 2x2 image (the weight gathered), 4 of 9 taps
+    // seeing part of a 3x3 image (both gathered), a 3x3 kernel over a whole 3x3 image, and one
+    // large enough for the GEMM to use both threads.
+    Layer(batch: 5, cin: 13, cout: 7, height: 1, width: 1, kernel: 1, stride: 1, padding: 0),
+    Layer(batch: 3, cin: 9, cout: 11, height: 2, width: 2, kernel: 1, stride: 2, padding: 0),
+    Layer(batch: 2, cin: 6, cout: 5, height: 2, width: 2, kernel: 3, stride: 2, padding: 1),
+    Layer(batch: 3, cin: 5, cout: 4, height: 3, width: 3, kernel: 3, stride: 3, padding: 1),
+    Layer(batch: 4, cin: 3, cout: 6, height: 3, width: 3, kernel: 3, stride: 1, padding: 0),
+    Layer(batch: 40, cin: 520, cout: 260, height: 1, width: 1, kernel: 1, stride: 1, padding: 0),
   ]
 
   /// Output, input gradient, weight gradient and bias gradient, computed with the seven loops

@@ -14,7 +14,8 @@ extension Tensor {
   /// views of a zero-padded copy of each image, and the input gradient is a stride-1 correlation of
   /// the output gradient with the flipped kernel. Small maps, where most kernel taps fall on the
   /// padding (2x2 and 4x4 with a 3x3 kernel), skip those taps: ``TapClassConvolution`` groups the
-  /// output pixels by the taps inside the image and runs one product per group. Other
+  /// output pixels by the taps inside the image and runs one product per group, and an output of
+  /// one pixel per channel (``OnePixelConvolution``) is three products over the batch. Other
   /// convolutions build the patch matrix
   /// (im2col / col2im) for groups of images side by side, with the weight gradient computed by
   /// ``GEMM``. Groups of images are spread over ``ComputeThreads/current`` threads; when there
@@ -166,6 +167,16 @@ enum Convolution {
     bias: [Float]?, variant: KernelVariant = KernelConfiguration.active
   ) -> [Float] {
     MultiplyAddCounter.add(g.batch * g.outChannels * g.inChannels * g.insideTaps)
+    if let onePixel = OnePixelConvolution(g) {
+      let biasValues = bias ?? []
+      return biasValues.withUnsafeBufferPointer { b in
+        makeScalars(count: g.batch * g.outChannels) { y in
+          onePixel.forward(
+            input: input, weight: weight, bias: bias == nil ? nil : b.baseAddress, output: y,
+            variant: variant)
+        }
+      }
+    }
     if let classes = TapClassConvolution(g) {
       let biasValues = bias ?? []
       return biasValues.withUnsafeBufferPointer { b in
@@ -253,6 +264,17 @@ enum Convolution {
   ) -> Gradients {
     let passes = (needs.input ? 1 : 0) + (needs.weight ? 1 : 0)
     MultiplyAddCounter.add(passes * g.batch * g.outChannels * g.inChannels * g.insideTaps)
+    if let onePixel = OnePixelConvolution(g) {
+      return input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+          outputGradient.withUnsafeBufferPointer { dy in
+            onePixel.backward(
+              input: x.start, inputCount: input.count, weight: w.start, outputGradient: dy.start,
+              needs: needs, variant: variant)
+          }
+        }
+      }
+    }
     if let classes = TapClassConvolution(g) {
       return input.withUnsafeBufferPointer { x in
         weight.withUnsafeBufferPointer { w in
