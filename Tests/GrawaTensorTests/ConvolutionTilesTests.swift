@@ -65,6 +65,10 @@ final class ConvolutionTilesTests: XCTestCase {
     Layer(batch: 3, cin: 5, cout: 4, height: 3, width: 3, kernel: 3, stride: 3, padding: 1),
     Layer(batch: 4, cin: 3, cout: 6, height: 3, width: 3, kernel: 3, stride: 1, padding: 0),
     Layer(batch: 40, cin: 520, cout: 260, height: 1, width: 1, kernel: 1, stride: 1, padding: 0),
+    // 1x1 convolutions of small maps on the patch matrix, whose rows are the input planes copied
+    // (DenseNet's 4x4 and ResNet-50's 2x2 stages).
+    Layer(batch: 5, cin: 12, cout: 7, height: 4, width: 4, kernel: 1, stride: 1, padding: 0),
+    Layer(batch: 3, cin: 9, cout: 10, height: 2, width: 2, kernel: 1, stride: 1, padding: 0),
   ]
 
   /// Output, input gradient, weight gradient and bias gradient, computed with the seven loops
@@ -150,6 +154,18 @@ final class ConvolutionTilesTests: XCTestCase {
           }
         }
       }
+    }
+  }
+
+  func testPointwiseConvolutionsOfSmallMaps_takeThePatchMatrix() {
+    for side in [2, 4, 8] {
+      let g = ConvolutionGeometry(
+        batch: 8, inChannels: 12, height: side, width: side, outChannels: 7, kernelHeight: 1,
+        kernelWidth: 1, stride: 1, padding: 0)
+      XCTAssertTrue(g.isPointwise)
+      XCTAssertNil(Convolution.Plan(g, variant: .avx512).padded, "\(side)x\(side)")
+      XCTAssertNil(TapClassConvolution(g), "\(side)x\(side)")
+      XCTAssertNil(OnePixelConvolution(g), "\(side)x\(side)")
     }
   }
 

@@ -19,6 +19,9 @@ struct ConvolutionGeometry: Equatable {
   var outWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
   /// Rows of the patch matrix: `Cin * KH * KW` (the inner dimension of the forward product).
   var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+  /// Whether this is a 1x1 convolution with stride 1 and no padding: the patch matrix's rows are
+  /// the input planes themselves.
+  var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
   /// Pixels of one input plane.
   var inPlane: Int { height * width }
   /// Pixels of one output plane (columns of one image's patch matrix).
@@ -43,6 +46,11 @@ enum Im2Col {
     _ g: ConvolutionGeometry, input: UnsafePointer<Float>, images: Int,
     col: UnsafeMutablePointer<Float>, ld: Int
   ) {
+    if g.isPointwise {
+      // Each channel's plane is its row of the patch matrix.
+      interleave(input, rows: g.inChannels, rowLength: g.inPlane, images: images, into: col, ld: ld)
+      return
+    }
     let plane = g.outPlane
     let used = images * plane
     for row in 0..<g.patchSize { zero(col + row * ld + used, count: ld - used) }
@@ -85,6 +93,17 @@ enum Im2Col {
     _ g: ConvolutionGeometry, col: UnsafePointer<Float>, ld: Int, images: Int,
     gradient: UnsafeMutablePointer<Float>
   ) {
+    if g.isPointwise {
+      // Each pixel is read by one entry: the sum is that entry (added to zero, as below).
+      for i in 0..<images {
+        for c in 0..<g.inChannels {
+          copyAddingZero(
+            col + c * ld + i * g.inPlane, gradient + (i * g.inChannels + c) * g.inPlane,
+            count: g.inPlane)
+        }
+      }
+      return
+    }
     let plane = g.outPlane
     withPaddedPlane(g) { padded, paddedWidth in
       let paddedCount = paddedWidth * (g.height + 2 * g.padding)
@@ -301,6 +320,24 @@ enum Im2Col {
     }
     while j < count {
       to[j] = from[j]
+      j += 1
+    }
+  }
+
+  /// `to[j] = 0 + from[j]` for `j < count` (a copy in which `-0` becomes `+0`, as a sum into a
+  /// zeroed target would make it), 16 at a time, then one by one.
+  @inline(__always)
+  static func copyAddingZero(
+    _ from: UnsafePointer<Float>, _ to: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    var j = 0
+    while j + 16 <= count {
+      let sum = SIMD16<Float>() + UnsafeRawPointer(from + j).loadUnaligned(as: SIMD16<Float>.self)
+      UnsafeMutableRawPointer(to + j).storeBytes(of: sum, as: SIMD16<Float>.self)
+      j += 16
+    }
+    while j < count {
+      to[j] = 0 + from[j]
       j += 1
     }
   }
