@@ -6,7 +6,7 @@
 #
 #   Benchmarks/compare_pytorch.sh                 # everything, one round
 #   ROUNDS=3 STEPS=7 Benchmarks/compare_pytorch.sh # alternate the tools 3 times, median of rounds
-#   MODELS=resnet20 Benchmarks/compare_pytorch.sh
+#   MODELS=resnet20 Benchmarks/compare_pytorch.sh   # any of resnet20, vgg16, resnet50
 #   GRAWA_KERNELS=avx2 Benchmarks/compare_pytorch.sh  # force a kernel variant (see README.md)
 #
 # Builds grawa-train in release with the README's flags (-Xswiftc -target-cpu -Xswiftc native)
@@ -39,6 +39,9 @@ if ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
   "$venv/bin/pip" install --quiet "${TORCH_SPEC:-torch}" numpy >&2
 fi
 python="$venv/bin/python"
+
+# Refuse a model the PyTorch side does not define before anything is timed.
+"$python" Benchmarks/pytorch_train_step.py --models "$models" --check
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -10,6 +10,9 @@ same parameter and buffer names and shapes, so a file from `grawa-train export` 
 - vgg16: batch norm after every convolution (convolutions with bias), a 2x2 max pool that
   leaves maps smaller than 2 alone (swift-grawa's HalvingMaxPool, so 28x28 inputs work), and the
   classifier Dropout(0.5), Linear 512-512, ReLU, Dropout(0.5), Linear 512-512, ReLU, Linear.
+- resnet50: torchvision's ImageNet ResNet-50 (v1.5: the stride on each bottleneck's 3x3
+  convolution), convolutions without bias, torchvision's names (conv1, bn1, layer1.0.conv1, ...,
+  layer1.0.downsample.0, ..., fc); on 32x32 inputs its last stage runs on 1x1 maps.
 """
 
 import torch.nn as nn
@@ -100,6 +103,54 @@ class VGG16(nn.Module):
         return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
 
 
+class Bottleneck(nn.Module):
+    """torchvision's bottleneck: 1x1 -> 3x3 (stride here) -> 1x1 (4x the width), batch norm after
+    each, ReLU, and a 1x1 + batch norm projection shortcut when the shape changes."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        out_planes = planes * 4
+        self.conv1 = nn.Conv2d(in_planes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, out_planes, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_planes)
+        self.downsample = None
+        if stride != 1 or in_planes != out_planes:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_planes, out_planes, 1, stride=stride, bias=False),
+                nn.BatchNorm2d(out_planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet50(nn.Module):
+    def __init__(self, channels=3, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, 64, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+        in_planes = 64
+        for index, (planes, count, stride) in enumerate(
+                [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]):
+            blocks = []
+            for block in range(count):
+                blocks.append(Bottleneck(in_planes, planes, stride if block == 0 else 1))
+                in_planes = planes * 4
+            setattr(self, f"layer{index + 1}", nn.Sequential(*blocks))
+        self.fc = nn.Linear(2048, classes)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
 def build(name, channels=3, classes=10):
     """The module of grawa-train's model `name`, or None when it is not defined here."""
     if name == "tiny-cnn":
@@ -108,4 +159,6 @@ def build(name, channels=3, classes=10):
         return CIFARResNet(int(name[len("resnet"):]), channels, classes)
     if name == "vgg16":
         return VGG16(channels, classes)
+    if name == "resnet50":
+        return ResNet50(channels, classes)
     return None

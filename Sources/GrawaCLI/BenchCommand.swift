@@ -120,7 +120,7 @@ enum BenchCommand: Command {
       }
     }
     if try !parsed[BenchOptions.skipConvolution] {
-      log("convolution 3x3, padding 1, batch 128, forward + backward (median of \(repetitions)):")
+      log("convolution (3x3 unless marked), padding kernel/2, batch 128, forward + backward (median of \(repetitions)):")
       log("  layer                   threads   median ms   forward ms   best ms   median GFLOP/s   median/peak")
       for layer in try parsed[BenchOptions.conv] {
         let label = layer.label
@@ -128,8 +128,9 @@ enum BenchCommand: Command {
           let result = try ConvBenchmark.measure(
             .init(
               batch: 128, inChannels: layer.inChannels, outChannels: layer.outChannels,
-              height: layer.size, width: layer.size, kernelSize: 3, stride: layer.stride,
-              padding: 1, threads: count, repetitions: repetitions))
+              height: layer.size, width: layer.size, kernelSize: layer.kernel,
+              stride: layer.stride, padding: layer.padding, threads: count,
+              repetitions: repetitions))
           let median = result.configuration.flopsPerStep / (result.medianMilliseconds * 1e6)
           let share = fraction(median, threads: count)
           report.conv.append(

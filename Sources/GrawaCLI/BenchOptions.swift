@@ -31,7 +31,9 @@ enum BenchOptions {
       ConvLayerShape(inChannels: 16, outChannels: 16, size: 32, stride: 1),
       ConvLayerShape(inChannels: 64, outChannels: 64, size: 8, stride: 1),
     ],
-    help: "3x3 convolutions (padding 1, batch 128) to time, as CIN-COUT@SIZE or CIN-COUT@SIZE/STRIDE.")
+    help:
+      "Convolutions (batch 128) to time, as CIN-COUT@SIZE[/STRIDE][:KERNEL]: 3x3 unless :KERNEL "
+      + "is given (512-2048@1:1 is a 1x1 kernel), padding KERNEL/2.")
   static let skipGEMM = Flag("skip-gemm", help: "Skip the SGEMM figures.")
   static let skipConvolution = Flag("skip-conv", help: "Skip the convolution figures.")
   static let json = Flag("json", help: "Print one JSON object instead of a table.")
@@ -75,25 +77,34 @@ struct ImageInputShape: OptionValue, Equatable {
   static var expectation: String { "CxHxW with H == W, e.g. 3x32x32" }
 }
 
-/// A 3x3 convolution layer of the benchmark, written `CIN-COUT@SIZE` or `CIN-COUT@SIZE/STRIDE`
-/// (`64-128@16/2`: 64 to 128 channels on 16x16 maps with stride 2).
+/// A convolution layer of the benchmark, written `CIN-COUT@SIZE[/STRIDE][:K]`: `64-128@16/2` is
+/// 64 to 128 channels on 16x16 maps with a 3x3 kernel and stride 2, `512-2048@1:1` a 1x1 kernel
+/// on 1x1 maps. The padding is `K / 2` ("same" for odd kernels at stride 1).
 struct ConvLayerShape: OptionValue, Equatable {
   var inChannels: Int
   var outChannels: Int
   /// The side of the square input map.
   var size: Int
   var stride: Int
+  /// The side of the square kernel.
+  var kernel: Int
 
-  init(inChannels: Int, outChannels: Int, size: Int, stride: Int) {
-    (self.inChannels, self.outChannels, self.size, self.stride) = (
-      inChannels, outChannels, size, stride
+  init(inChannels: Int, outChannels: Int, size: Int, stride: Int, kernel: Int = 3) {
+    (self.inChannels, self.outChannels, self.size, self.stride, self.kernel) = (
+      inChannels, outChannels, size, stride, kernel
     )
   }
 
-  /// Reads `CIN-COUT@SIZE[/STRIDE]` with positive numbers.
+  /// Zero padding on each side: `kernel / 2`.
+  var padding: Int { kernel / 2 }
+
+  /// Reads `CIN-COUT@SIZE[/STRIDE][:K]` with positive numbers (any kernel fits its map padded by
+  /// `K / 2`).
   /// - Throws: ``InvalidOptionValue`` otherwise.
   init(argument: String) throws {
-    let layer = argument.split(separator: "@", omittingEmptySubsequences: false)
+    let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+    guard (1...2).contains(parts.count) else { throw InvalidOptionValue() }
+    let layer = parts[0].split(separator: "@", omittingEmptySubsequences: false)
     guard layer.count == 2 else { throw InvalidOptionValue() }
     let channels = layer[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
     let map = layer[1].split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
@@ -102,19 +113,25 @@ struct ConvLayerShape: OptionValue, Equatable {
     else { throw InvalidOptionValue() }
     let stride = map.count == 2 ? map[1] : 1
     guard let stride, stride > 0 else { throw InvalidOptionValue("the stride must be positive") }
-    self.init(inChannels: cin, outChannels: cout, size: size, stride: stride)
+    let kernel = parts.count == 2 ? Int(parts[1]) : 3
+    guard let kernel, kernel > 0 else { throw InvalidOptionValue("the kernel size must be positive") }
+    self.init(inChannels: cin, outChannels: cout, size: size, stride: stride, kernel: kernel)
   }
 
-  /// `CIN-COUT@SIZE`, with `/STRIDE` when the stride is not 1.
+  /// `CIN-COUT@SIZE`, with `/STRIDE` when the stride is not 1 and `:K` when the kernel is not 3.
   var argumentText: String {
     "\(inChannels)-\(outChannels)@\(size)" + (stride == 1 ? "" : "/\(stride)")
+      + (kernel == 3 ? "" : ":\(kernel)")
   }
 
-  /// The table's label: `64->128 @ 16x16 /2`.
+  /// The table's label: `64->128 @ 16x16 /2`, with ` k1` for a kernel other than 3x3.
   var label: String {
     "\(inChannels)->\(outChannels) @ \(size)x\(size)" + (stride == 1 ? "" : " /\(stride)")
+      + (kernel == 3 ? "" : " k\(kernel)")
   }
 
   /// What a valid layer looks like.
-  static var expectation: String { "CIN-COUT@SIZE or CIN-COUT@SIZE/STRIDE, e.g. 64-64@8" }
+  static var expectation: String {
+    "CIN-COUT@SIZE[/STRIDE][:KERNEL], e.g. 64-64@8, 64-128@16/2 or 512-2048@1:1"
+  }
 }

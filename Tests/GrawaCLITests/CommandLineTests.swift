@@ -80,6 +80,10 @@ final class CommandLineTests: XCTestCase {
     let sizes = try runTool(["bench", "--sizes", "64,,128"])
     XCTAssertEqual(sizes.status, 2)
     XCTAssertTrue(sizes.standardError.contains("'--sizes'"), sizes.standardError)
+    let kernel = try runTool(["bench", "--conv", "64-64@8:0"])
+    XCTAssertEqual(kernel.status, 2)
+    XCTAssertTrue(kernel.standardError.contains("'--conv'"), kernel.standardError)
+    XCTAssertTrue(kernel.standardError.contains("CIN-COUT@SIZE[/STRIDE][:KERNEL]"), kernel.standardError)
   }
 
   func testBenchHelp_documentsEveryOption() throws {

@@ -80,3 +80,30 @@ final class OptionTests: XCTestCase {
     }
   }
 }
+
+/// `bench --conv`'s layer syntax: channels, map, optional stride and kernel.
+final class ConvLayerShapeTests: XCTestCase {
+  func testLayers_readWithTheirStrideAndKernel() throws {
+    let plain = try ConvLayerShape(argument: "64-128@16")
+    XCTAssertEqual(plain, ConvLayerShape(inChannels: 64, outChannels: 128, size: 16, stride: 1))
+    XCTAssertEqual(plain.padding, 1)
+    XCTAssertEqual(plain.label, "64->128 @ 16x16")
+    let pointwise = try ConvLayerShape(argument: "512-2048@1:1")
+    XCTAssertEqual(
+      pointwise, ConvLayerShape(inChannels: 512, outChannels: 2048, size: 1, stride: 1, kernel: 1))
+    XCTAssertEqual(pointwise.padding, 0)
+    XCTAssertEqual(pointwise.label, "512->2048 @ 1x1 k1")
+    XCTAssertEqual(pointwise.argumentText, "512-2048@1:1")
+    let stem = try ConvLayerShape(argument: "3-64@32/2:7")
+    XCTAssertEqual(stem.kernel, 7)
+    XCTAssertEqual(stem.stride, 2)
+    XCTAssertEqual(stem.padding, 3)
+    XCTAssertEqual(stem.argumentText, "3-64@32/2:7")
+  }
+
+  func testMalformedLayers_areRefused() {
+    for bad in ["64-128@16:", "64-128@16:0", "64-128@16:x", "64-128@16:3:3", "64-128@16/0", "64@16"] {
+      XCTAssertThrowsError(try ConvLayerShape(argument: bad), bad)
+    }
+  }
+}
