@@ -50,9 +50,9 @@ def main():
         ", ".join("%.1f GFLOP/s on %d thread(s)" % (statistics.median(
             [p["gflops"] for r in gemm_runs for p in r["fmaPeak"] if p["threads"] == t]), t)
             for t in sorted({p["threads"] for p in first["fmaPeak"]}))))
-    print("numpy %s (OpenBLAS core %s); torch %s; %d round(s), medians of rounds" % (
+    print("numpy %s (OpenBLAS core %s); torch %s (CPU capability %s); %d round(s), medians of rounds" % (
         numpy_runs[0]["numpy_version"], numpy_runs[0]["openblas_core"],
-        torch_runs[0]["torch_version"], rounds))
+        torch_runs[0]["torch_version"], torch_runs[0].get("cpu_capability", "unknown"), rounds))
     print()
     rows = []
     for threads in (1, 2):

@@ -91,6 +91,8 @@ def main():
     results = [measure(name, args.batch, args.steps) for name in args.models.split(",") if name]
     print(json.dumps({
         "torch_version": torch.__version__,
+        # The vector code ATen's kernels run ("AVX512", "AVX2", ...; ATEN_CPU_CAPABILITY).
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "threads": torch.get_num_threads(),
         "results": results,
         # Peak resident memory of the whole process (every model it ran), and the part reached
