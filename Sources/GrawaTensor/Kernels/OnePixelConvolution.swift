@@ -17,7 +17,7 @@
 /// transposed, and the weight gradient is one product over the batch rather than one partial per
 /// slot of images. Deterministic, also across thread counts: every sum is one ``GEMM`` call
 /// (whose order depends only on its shapes), and the bias gradient is summed image by image.
-struct OnePixelConvolution {
+struct OnePixelConvolution: WholeBatchConvolution {
   let geometry: ConvolutionGeometry
   /// Kernel rows and columns inside the image.
   let rows: Range<Int>

@@ -29,7 +29,7 @@
 /// Deterministic, also across thread counts: every sum is one ``GEMM`` call (whose order depends
 /// only on its shapes), or a sum over slots, chunks, classes and taps in a fixed order; slots and
 /// chunks depend only on the geometry.
-struct TapClassConvolution {
+struct TapClassConvolution: WholeBatchConvolution {
   /// A run of output rows (or columns) and the kernel rows (columns) inside the image for each.
   struct Span: Equatable {
     var outputs: Range<Int>

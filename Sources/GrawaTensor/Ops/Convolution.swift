@@ -159,6 +159,14 @@ enum Convolution {
   /// Row offsets `r * ld` of an explicit matrix with `rows` rows.
   static func rowOffsets(_ rows: Int, ld: Int) -> [Int] { (0..<rows).map { $0 * ld } }
 
+  /// The path that runs this convolution's whole batch itself, when one applies: a one-pixel
+  /// output (``OnePixelConvolution``), or a small map with many taps on the padding
+  /// (``TapClassConvolution``); `nil` for the patch-matrix and padded-plane passes of ``Plan``.
+  static func wholeBatchPath(_ g: ConvolutionGeometry) -> (any WholeBatchConvolution)? {
+    if let onePixel = OnePixelConvolution(g) { return onePixel }
+    return TapClassConvolution(g)
+  }
+
   // MARK: - Forward
 
   /// `y = conv(x, w) + b` for the whole batch; returns the `[N, Cout, OH, OW]` scalars.
@@ -167,21 +175,11 @@ enum Convolution {
     bias: [Float]?, variant: KernelVariant = KernelConfiguration.active
   ) -> [Float] {
     MultiplyAddCounter.add(g.batch * g.outChannels * g.inChannels * g.insideTaps)
-    if let onePixel = OnePixelConvolution(g) {
-      let biasValues = bias ?? []
-      return biasValues.withUnsafeBufferPointer { b in
-        makeScalars(count: g.batch * g.outChannels) { y in
-          onePixel.forward(
-            input: input, weight: weight, bias: bias == nil ? nil : b.baseAddress, output: y,
-            variant: variant)
-        }
-      }
-    }
-    if let classes = TapClassConvolution(g) {
+    if let path = wholeBatchPath(g) {
       let biasValues = bias ?? []
       return biasValues.withUnsafeBufferPointer { b in
         makeScalars(count: g.batch * g.outChannels * g.outPlane) { y in
-          classes.forward(
+          path.forward(
             input: input, weight: weight, bias: bias == nil ? nil : b.baseAddress, output: y,
             variant: variant)
         }
@@ -264,22 +262,11 @@ enum Convolution {
   ) -> Gradients {
     let passes = (needs.input ? 1 : 0) + (needs.weight ? 1 : 0)
     MultiplyAddCounter.add(passes * g.batch * g.outChannels * g.inChannels * g.insideTaps)
-    if let onePixel = OnePixelConvolution(g) {
+    if let path = wholeBatchPath(g) {
       return input.withUnsafeBufferPointer { x in
         weight.withUnsafeBufferPointer { w in
           outputGradient.withUnsafeBufferPointer { dy in
-            onePixel.backward(
-              input: x.start, inputCount: input.count, weight: w.start, outputGradient: dy.start,
-              needs: needs, variant: variant)
-          }
-        }
-      }
-    }
-    if let classes = TapClassConvolution(g) {
-      return input.withUnsafeBufferPointer { x in
-        weight.withUnsafeBufferPointer { w in
-          outputGradient.withUnsafeBufferPointer { dy in
-            classes.backward(
+            path.backward(
               input: x.start, inputCount: input.count, weight: w.start, outputGradient: dy.start,
               needs: needs, variant: variant)
           }
