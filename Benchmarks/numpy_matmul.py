@@ -70,6 +70,9 @@ def openblas_corename():
     return None
 
 
+WARM_UP_SECONDS = 0.25
+
+
 def measure(n, repeats):
     """Median and best GFLOP/s of float32 n x n matmul on the current BLAS thread setting."""
     rng = np.random.default_rng(n)
@@ -78,14 +81,21 @@ def measure(n, repeats):
     c = np.empty((n, n), dtype=np.float32)
     flops = 2.0 * n**3
     calls = max(1, int(2e9 / flops))  # ~20 ms per repetition at 100 GFLOP/s
+    # Untimed warm-up for at least WARM_UP_SECONDS (and two repetitions), as swift-grawa's
+    # GEMMBenchmark does, so both figures are the steady state.
+    warm_up_start = time.perf_counter()
+    warm_ups = 0
+    while warm_ups < 2 or time.perf_counter() - warm_up_start < WARM_UP_SECONDS:
+        for _ in range(calls):
+            np.matmul(a, b, out=c)
+        warm_ups += 1
     rates = []
-    for repetition in range(repeats + 2):
+    for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(calls):
             np.matmul(a, b, out=c)
         elapsed = (time.perf_counter() - start) / calls
-        if repetition >= 2:  # two warm-up repetitions
-            rates.append(flops / elapsed / 1e9)
+        rates.append(flops / elapsed / 1e9)
     return {
         "size": n,
         "median_gflops": statistics.median(rates),

@@ -44,6 +44,12 @@ public enum GEMMBenchmark {
     }
   }
 
+  /// Untimed warm-up before the timed repetitions, in seconds (at least two repetitions): long
+  /// enough for the worker threads of a parallel product to be running and the cores awake, so
+  /// that the figure is the steady state (numpy's harness, `Benchmarks/numpy_matmul.py`, warms
+  /// up the same way).
+  public static let warmUpSeconds = 0.25
+
   /// Measures a square `size x size x size` product (see ``measure(m:n:k:threads:transposeA:transposeB:repetitions:)``).
   public static func measure(size: Int, threads: Int, repetitions: Int = 9) -> Result {
     measure(m: size, n: size, k: size, threads: threads, repetitions: repetitions)
@@ -51,10 +57,10 @@ public enum GEMMBenchmark {
 
   /// Measures `C = A * B` (alpha 1, beta 0) for an `m x n x k` product on `threads` threads.
   ///
-  /// Fills A and B with fresh pseudo-random values in [-1, 1) (seeded from the clock), runs two
-  /// untimed warm-up repetitions, then times `repetitions` repetitions with
-  /// `DispatchTime.now().uptimeNanoseconds`. Small products are repeated inside each timed
-  /// repetition so that one repetition lasts at least about 20 ms at 100 GFLOP/s.
+  /// Fills A and B with fresh pseudo-random values in [-1, 1) (seeded from the clock), runs
+  /// untimed warm-up repetitions for ``warmUpSeconds`` (at least two), then times `repetitions`
+  /// repetitions with `DispatchTime.now().uptimeNanoseconds`. Small products are repeated inside
+  /// each timed repetition so that one repetition lasts at least about 20 ms at 100 GFLOP/s.
   public static func measure(
     m: Int, n: Int, k: Int, threads: Int,
     transposeA: Bool = false, transposeB: Bool = false, repetitions: Int = 9
@@ -77,16 +83,27 @@ public enum GEMMBenchmark {
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in
           guard let pa = a.baseAddress, let pb = b.baseAddress, let pc = c.baseAddress else { return }
-          for repetition in 0..<(repetitions + 2) {
-            let start = DispatchTime.now().uptimeNanoseconds
+          func repetition() {
             for _ in 0..<calls {
               GEMM.sgemm(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
                 a: pa, lda: transposeA ? m : k, b: pb, ldb: transposeB ? k : n,
                 beta: 0, c: pc, ldc: n, threads: threads)
             }
+          }
+          let warmUpStart = DispatchTime.now().uptimeNanoseconds
+          var warmUps = 0
+          while warmUps < 2
+            || Double(DispatchTime.now().uptimeNanoseconds - warmUpStart) * 1e-9 < warmUpSeconds
+          {
+            repetition()
+            warmUps += 1
+          }
+          for _ in 0..<repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            repetition()
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
-            if repetition >= 2 { perCall.append(Double(elapsed) * 1e-9 / Double(calls)) }
+            perCall.append(Double(elapsed) * 1e-9 / Double(calls))
           }
         }
       }
