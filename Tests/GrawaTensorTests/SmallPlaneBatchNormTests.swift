@@ -20,17 +20,22 @@ final class SmallPlaneBatchNormTests: XCTestCase {
     var products = [Double](repeating: 0, count: channels)
     var y = [Float](repeating: 0, count: count)
     var dx = [Float](repeating: 0, count: count)
-    let mask = relu ? BatchNormKernels.ReLUMask(scale: c[4], shift: c[5]) : nil
     BatchNormKernels.statistics(
       layout, input: x, mean: &mean, variance: &variance, smallPlanes: smallPlanes)
     BatchNormKernels.affine(
       layout, input: x, scale: c[4], shift: c[5], relu: relu, output: &y, smallPlanes: smallPlanes)
-    BatchNormKernels.gradientSums(
-      layout, input: x, outputGradient: dy, mean: c[0], relu: mask, sumGradient: &sums,
-      sumCenteredProduct: &products, smallPlanes: smallPlanes)
-    BatchNormKernels.inputGradient(
-      layout, input: x, outputGradient: dy, mean: c[0], a: c[1], b: c[2], d: c[3], relu: mask,
-      inputGradient: &dx, smallPlanes: smallPlanes)
+    // The mask points into the coefficient arrays for as long as the two passes run.
+    c[4].withUnsafeBufferPointer { scale in
+      c[5].withUnsafeBufferPointer { shift in
+        let mask = relu ? BatchNormKernels.ReLUMask(scale: scale.start, shift: shift.start) : nil
+        BatchNormKernels.gradientSums(
+          layout, input: x, outputGradient: dy, mean: c[0], relu: mask, sumGradient: &sums,
+          sumCenteredProduct: &products, smallPlanes: smallPlanes)
+        BatchNormKernels.inputGradient(
+          layout, input: x, outputGradient: dy, mean: c[0], a: c[1], b: c[2], d: c[3], relu: mask,
+          inputGradient: &dx, smallPlanes: smallPlanes)
+      }
+    }
     return [mean, variance, sums, products].map { $0.map(\.bitPattern) }
       + [y, dx].map { $0.map { UInt64($0.bitPattern) } }
   }
