@@ -139,21 +139,15 @@ struct OnePixelConvolution: WholeBatchConvolution {
     if needs.input {
       result.input = withWeightBlock(weight) { w in
         // dX = dY W, straight into the input gradient when the patch rows are the input.
-        if inputIsPatchRows {
-          return makeScalars(count: inputCount) { dx in
-            GEMM.sgemm(
-              transposeA: false, transposeB: false, m: g.batch, n: depth, k: cout, alpha: 1, a: dy,
-              lda: cout, b: w, ldb: depth, beta: 0, c: dx, ldc: depth, threads: nil,
-              variant: variant)
-          }
-        }
-        var dx = [Float](repeating: 0, count: inputCount)
-        let rows = makeScalars(count: g.batch * depth) { dp in
+        let product = { (dp: UnsafeMutablePointer<Float>) in
           GEMM.sgemm(
             transposeA: false, transposeB: false, m: g.batch, n: depth, k: cout, alpha: 1, a: dy,
             lda: cout, b: w, ldb: depth, beta: 0, c: dp, ldc: depth, threads: nil,
             variant: variant)
         }
+        if inputIsPatchRows { return makeScalars(count: inputCount, product) }
+        var dx = [Float](repeating: 0, count: inputCount)
+        let rows = makeScalars(count: g.batch * depth, product)
         // Each input element is seen by at most one tap of the one window: a copy, not a sum.
         rows.withUnsafeBufferPointer { r in
           dx.withUnsafeMutableBufferPointer { d in
