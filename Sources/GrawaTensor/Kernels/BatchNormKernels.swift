@@ -25,11 +25,17 @@ struct ChannelLayout {
 enum BatchNormKernels {
   typealias V = SIMD16<Float>
 
+  /// Threads for a pass over `layout`'s tensor: all of ``ComputeThreads/current`` from 2^18
+  /// elements on, one below (smaller passes cost less than waking the other threads).
+  @inline(__always)
+  static func threads(_ layout: ChannelLayout) -> Int {
+    layout.channels * layout.perChannel >= 1 << 18 ? ComputeThreads.current : 1
+  }
+
   /// Runs `body(channel)` for every channel, on several threads when the tensor is large.
   @inline(__always)
   static func forEachChannel(_ layout: ChannelLayout, _ body: (Int) -> Void) {
-    let threads = layout.channels * layout.perChannel >= 1 << 18 ? ComputeThreads.current : 1
-    parallelFor(layout.channels, threads: threads, body)
+    parallelFor(layout.channels, threads: threads(layout), body)
   }
 
   /// `(sum_i (x_i - shift), sum_i (x_i - shift)^2)` over `count` contiguous elements, in Double.

@@ -28,9 +28,8 @@ enum SmallPlaneBatchNorm {
   /// when the tensor is large (by the general kernels' rule).
   @inline(__always)
   static func forEachChannelBlock(_ layout: ChannelLayout, _ body: (Int, Int) -> Void) {
-    let threads = layout.channels * layout.perChannel >= 1 << 18 ? ComputeThreads.current : 1
     let blocks = (layout.channels + 7) / 8
-    parallelFor(blocks, threads: threads) { block in
+    parallelFor(blocks, threads: BatchNormKernels.threads(layout)) { block in
       body(block * 8, min(8, layout.channels - block * 8))
     }
   }
@@ -138,8 +137,7 @@ enum SmallPlaneBatchNorm {
   @inline(__always)
   static func forEachRow(_ layout: ChannelLayout, _ body: (Int, Int) -> Void) {
     let row = layout.channels * layout.plane
-    let threads = row * layout.batch >= 1 << 18 ? ComputeThreads.current : 1
-    parallelFor(layout.batch, threads: threads) { n in body(n * row, row) }
+    parallelFor(layout.batch, threads: BatchNormKernels.threads(layout)) { n in body(n * row, row) }
   }
 
   /// `y = x * scale[c] + shift[c]`, then `max(y, 0)` when `relu`, as
@@ -197,9 +195,8 @@ enum SmallPlaneBatchNorm {
         while i + 16 <= count {
           let xv = load16(x + i)
           var g = load16(dy + i)
-          if relu != nil {
-            g.replace(with: V(), where: .!(load16(mb + i).addingProduct(xv, load16(ms + i)) .> V()))
-          }
+          // The mask's rows exist only with a mask: read them only then.
+          if relu != nil { g = BatchNormKernels.masked(g, xv, relu, load16(ms + i), load16(mb + i)) }
           let out = load16(cd + i).addingProduct(g, load16(ca + i))
             .addingProduct(xv - load16(m + i), load16(cb + i))
           UnsafeMutableRawPointer(dx + i).storeBytes(of: out, as: V.self)
