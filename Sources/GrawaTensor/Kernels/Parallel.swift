@@ -41,8 +41,9 @@ public enum ComputeThreads {
 
 /// Runs `body(i)` for `i` in `0..<count` on up to `threads` threads; the caller takes part.
 ///
-/// With one thread (or one item) the loop runs inline, with no dispatch overhead. Items are
-/// handed out as contiguous ranges, one per thread, so results do not depend on timing.
+/// With one thread (or one item) the loop runs inline, with no dispatch overhead. Otherwise the
+/// caller and the threads of ``KernelThreadPool`` run it (Dispatch when the pool is busy). Items
+/// are handed out as contiguous ranges, one per thread, so results do not depend on timing.
 /// `body` must be safe to call concurrently for different indices (each writes its own memory).
 @inlinable
 public func parallelFor(_ count: Int, threads: Int = ComputeThreads.current, _ body: (Int) -> Void) {
@@ -51,15 +52,17 @@ public func parallelFor(_ count: Int, threads: Int = ComputeThreads.current, _ b
     for i in 0..<count { body(i) }
     return
   }
+  // One item per thread: a contiguous range of indices.
+  let range = { (w: Int) in
+    for i in (count * w / workers)..<(count * (w + 1) / workers) { body(i) }
+  }
+  if KernelThreadPool.shared.run(workers, range) { return }
+  // The pool is busy (another thread's call, or a call from inside one of its items): Dispatch.
   // `body` writes to disjoint memory per index (the caller's contract), so sharing it with the
   // Dispatch threads for the duration of this call is safe even though it is not `@Sendable`.
-  withoutActuallyEscaping(body) { body in
-    let shared = UncheckedSendable(body)
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      let start = count * w / workers
-      let end = count * (w + 1) / workers
-      for i in start..<end { shared.value(i) }
-    }
+  withoutActuallyEscaping(range) { range in
+    let shared = UncheckedSendable(range)
+    DispatchQueue.concurrentPerform(iterations: workers) { w in shared.value(w) }
   }
 }
 
