@@ -20,8 +20,11 @@
 # this CPU. ISA=avx2 restricts all three tools to AVX2 code on an AVX-512 CPU, a stand-in (not a
 # substitute) for an AVX2-only machine: swift-grawa's avx2 kernels (GRAWA_KERNELS=avx2),
 # OpenBLAS's Haswell kernels (OPENBLAS_CORETYPE=Haswell), and PyTorch's AVX2 paths
-# (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2, MKL_ENABLE_INSTRUCTIONS=AVX2). Each round runs every tool once in turn, so slow phases of a shared machine hit all
-# of them; the report gives the median over rounds of each tool's median.
+# (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2, MKL_ENABLE_INSTRUCTIONS=AVX2). With it,
+# grawa-train is compiled with `-target-cpu znver3` (TARGET_CPU overrides): the code the README's
+# `native` build produces on an AMD Zen 3, with AVX2's 16 vector registers, into
+# $GRAWA_BENCH_SCRATCH-znver3. Each round runs every tool once in turn, so slow phases of a shared
+# machine hit all of them; the report gives the median over rounds of each tool's median.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,11 +38,13 @@ case "${ISA:-native}" in
   native)
     numpy_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
     torch_env=(env)
+    target_cpu=${TARGET_CPU:-native}
     ;;
   avx2)
     export GRAWA_KERNELS=avx2
     numpy_env=(env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=Haswell)
     torch_env=(env ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2)
+    target_cpu=${TARGET_CPU:-znver3}
     ;;
   *)
     echo "error: ISA must be native or avx2, got '$ISA'" >&2
@@ -47,10 +52,12 @@ case "${ISA:-native}" in
     ;;
 esac
 
-echo "building grawa-train (release, -target-cpu native) in $scratch ..." >&2
-swift build -c release --scratch-path "$scratch" -Xswiftc -target-cpu -Xswiftc native \
+build_dir=$scratch
+[ "$target_cpu" = native ] || build_dir=$scratch-$target_cpu
+echo "building grawa-train (release, -target-cpu $target_cpu) in $build_dir ..." >&2
+swift build -c release --scratch-path "$build_dir" -Xswiftc -target-cpu -Xswiftc "$target_cpu" \
   --product grawa-train >&2
-binary="$scratch/release/grawa-train"
+binary="$build_dir/release/grawa-train"
 
 if ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
   echo "creating $venv with torch and numpy ..." >&2
@@ -65,6 +72,7 @@ python="$venv/bin/python"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 lscpu > "$out/lscpu.txt"
+echo "$target_cpu" > "$out/target-cpu.txt"
 uptime > "$out/load-before.txt"
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds ..." >&2

@@ -42,8 +42,10 @@ def main():
     rounds = len(gemm_runs)
     first = gemm_runs[0]
     kernels = first["kernels"]
-    print("swift-grawa kernels: %s (%s), %s; FMA peak %s" % (
-        kernels["variant"], kernels["source"],
+    target_file = os.path.join(directory, "target-cpu.txt")
+    target = open(target_file).read().strip() if os.path.exists(target_file) else "native"
+    print("swift-grawa (-target-cpu %s) kernels: %s (%s), %s; FMA peak %s" % (
+        target, kernels["variant"], kernels["source"],
         "SIMD%d gemm %s conv %s" % (kernels["tiles"]["vectorWidth"],
                                     "x".join(map(str, kernels["tiles"]["gemm"])),
                                     "x".join(map(str, kernels["tiles"]["convolution"]))),
