@@ -1,4 +1,5 @@
 import Foundation
+import GrawaTensor
 
 /// A `grawa-train` sub-command: its word, its options (each declared once, see ``Option``), its
 /// help made from them, and what it does.
@@ -127,6 +128,12 @@ public enum GrawaCLI {
   public static func main(_ arguments: [String]) -> Never {
     tuneAllocator()
     StandardStreams.ignoreOutputSignals()
+    do {
+      try KernelConfiguration.checkEnvironment()
+    } catch {
+      printError("error: \(error)")
+      exit(2)
+    }
     var code = run(arguments)
     if let failure = StandardStreams.standardOutputFailure {
       printError("error: standard output could not be written (\(failure)); output stopped there")

@@ -123,8 +123,42 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
     XCTAssertTrue(outcome.standardOutput.contains("kernels: neon (environment)"), outcome.standardOutput)
     let typo = try runTool(["bench", "--sizes", "64", "--skip-conv"], environment: ["GRAWA_KERNELS": "sse9"])
-    XCTAssertNotEqual(typo.status, 0)
-    XCTAssertTrue(typo.standardError.contains("'sse9' is not a kernel variant"), typo.standardError)
+    XCTAssertEqual(typo.status, 2)
+    XCTAssertEqual(
+      typo.standardError,
+      "error: GRAWA_KERNELS: 'sse9' is not a kernel variant; expected one of avx512, avx2, neon, generic\n")
+  }
+
+  func testKernelThreadEnvironment_badSpinTimeIsRefusedAtStart() throws {
+    let outcome = try runTool(
+      ["bench", "--sizes", "64", "--skip-conv"], environment: ["GRAWA_SPIN_MICROSECONDS": "fast"])
+    XCTAssertEqual(outcome.status, 2)
+    XCTAssertEqual(outcome.standardOutput, "")
+    XCTAssertTrue(
+      outcome.standardError.hasPrefix("error: GRAWA_SPIN_MICROSECONDS: 'fast' is not a spin time"),
+      outcome.standardError)
+    let quiet = try runTool(
+      ["bench", "--sizes", "64", "--repetitions", "1", "--skip-conv", "--threads", "2"],
+      environment: ["GRAWA_SPIN_MICROSECONDS": "0"])
+    XCTAssertEqual(quiet.status, 0, quiet.standardError)
+  }
+
+  func testCoreCount_followsTheCPUMask() throws {
+    // `taskset -c` leaves the process one CPU: the default thread count says so.
+    let taskset = URL(fileURLWithPath: "/usr/bin/taskset")
+    XCTAssertTrue(FileManager.default.isExecutableFile(atPath: taskset.path), "util-linux's taskset")
+    let process = Process()
+    process.executableURL = taskset
+    process.arguments = [
+      "-c", "0", Self.productsDirectory.appendingPathComponent("grawa-train").path, "bench", "--help",
+    ]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0)
+    XCTAssertTrue(text.contains("(default: all cores (1))"), text)
   }
 
   func testModelsJSON_listsEveryModelWithReferenceCounts() throws {

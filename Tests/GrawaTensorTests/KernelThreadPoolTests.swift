@@ -91,3 +91,29 @@ final class KernelThreadPoolTests: XCTestCase {
     }
   }
 }
+
+#if os(Linux)
+/// glibc's `int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask)`.
+@_silgen_name("sched_setaffinity")
+private func glibcSchedSetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeRawPointer) -> Int32
+
+final class ComputeThreadsAffinityTests: XCTestCase {
+  func testCountAvailable_followsTheThreadsCPUMask() throws {
+    var saved = [UInt64](repeating: 0, count: 128)
+    let status = saved.withUnsafeMutableBytes { glibcSchedGetAffinity(0, $0.count, $0.baseAddress!) }
+    XCTAssertEqual(status, 0)
+    let allowed = saved.reduce(0) { $0 + $1.nonzeroBitCount }
+    let active = ProcessInfo.processInfo.activeProcessorCount
+    XCTAssertEqual(ComputeThreads.countAvailable(), min(allowed, active))
+    // Pin this thread to its first allowed CPU, as `taskset -c` or `mpirun --bind-to core` do.
+    let word = try XCTUnwrap(saved.firstIndex { $0 != 0 })
+    var one = [UInt64](repeating: 0, count: 128)
+    one[word] = 1 << UInt64(saved[word].trailingZeroBitCount)
+    XCTAssertEqual(one.withUnsafeBytes { glibcSchedSetAffinity(0, $0.count, $0.baseAddress!) }, 0)
+    let pinned = ComputeThreads.countAvailable()
+    XCTAssertEqual(saved.withUnsafeBytes { glibcSchedSetAffinity(0, $0.count, $0.baseAddress!) }, 0)
+    XCTAssertEqual(pinned, 1)
+    XCTAssertEqual(ComputeThreads.countAvailable(), min(allowed, active))
+  }
+}
+#endif

@@ -96,9 +96,12 @@ final class KernelThreadPool: @unchecked Sendable {
         finished.store(0, ordering: .relaxed)
         let generation = (job.load(ordering: .relaxed) >> 32) &+ 1
         job.store(generation << 32 | UInt64(count) << 16, ordering: .sequentiallyConsistent)
-        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+        // Wake at most as many sleepers as there are items for other threads; a thread that
+        // is polling takes one without being woken.
+        let asleep = sleepers.load(ordering: .sequentiallyConsistent)
+        if asleep > 0 {
           pthread_mutex_lock(mutex)
-          pthread_cond_broadcast(wake)
+          for _ in 0..<min(asleep, count - 1) { pthread_cond_signal(wake) }
           pthread_mutex_unlock(mutex)
         }
         runClaimedItems()
@@ -113,13 +116,15 @@ final class KernelThreadPool: @unchecked Sendable {
     return true
   }
 
-  /// Claims and runs items of the published job until none are left.
-  private func runClaimedItems() {
+  /// Claims and runs items of the published job until none are left; returns how many it ran.
+  @discardableResult
+  private func runClaimedItems() -> Int {
     var word = job.load(ordering: .relaxed)
+    var ran = 0
     while true {
       let next = word & 0xFFFF
       let count = (word >> 16) & 0xFFFF
-      if next >= count { return }
+      if next >= count { return ran }
       let (exchanged, original) = job.compareExchange(
         expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
       if !exchanged {
@@ -127,6 +132,7 @@ final class KernelThreadPool: @unchecked Sendable {
         continue
       }
       runItem(Int(next))
+      ran += 1
       finished.add(1, ordering: .releasing)
       word = job.load(ordering: .relaxed)
     }
@@ -157,22 +163,25 @@ final class KernelThreadPool: @unchecked Sendable {
     }
   }
 
-  /// A pool thread: claim items while there are any, poll for up to `spinWindow`, then sleep
-  /// until a caller publishes a job.
+  /// A pool thread: claim items while there are any, and poll for new ones until `spinWindow`
+  /// has passed since it last ran one; then sleep until a caller wakes it. Polling yields the
+  /// core now and then, in case another thread is waiting for it (more threads than cores).
   private func loop() {
+    var lastItem = DispatchTime.now().uptimeNanoseconds
     while true {
-      runClaimedItems()
-      let start = DispatchTime.now().uptimeNanoseconds
+      if runClaimedItems() > 0 { lastItem = DispatchTime.now().uptimeNanoseconds }
       var polls = 0
       while !hasWork() {
         polls &+= 1
         if polls & 255 != 0 { continue }
-        if DispatchTime.now().uptimeNanoseconds &- start < spinWindow { continue }
+        sched_yield()
+        if DispatchTime.now().uptimeNanoseconds &- lastItem < spinWindow { continue }
         pthread_mutex_lock(mutex)
         sleepers.add(1, ordering: .sequentiallyConsistent)
         while !hasWork() { pthread_cond_wait(wake, mutex) }
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
         pthread_mutex_unlock(mutex)
+        lastItem = DispatchTime.now().uptimeNanoseconds
         break
       }
     }
@@ -182,4 +191,17 @@ final class KernelThreadPool: @unchecked Sendable {
 /// The body of a job, stored where the pool threads can reach it through a raw pointer.
 private struct JobBody {
   var body: (Int) -> Void
+}
+
+extension KernelConfiguration {
+  /// Checks the kernels' environment variables, `GRAWA_KERNELS` and `GRAWA_SPIN_MICROSECONDS`,
+  /// so that a program can refuse a bad value at start with a clean error; the kernels read them
+  /// on first use and stop the process there otherwise.
+  /// - Throws: ``TensorError`` naming the variable and the value.
+  public static func checkEnvironment(
+    _ environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws {
+    _ = try resolve(override: environment[environmentVariable], features: CPUFeatures.current)
+    _ = try KernelThreadPool.spinWindow(from: environment[KernelThreadPool.spinEnvironmentVariable])
+  }
 }

@@ -12,8 +12,26 @@ public enum ComputeThreads {
   private static let defaultCount = Atomic<Int>(0)
   private static let local = ThreadLocalInt()
 
-  /// The number of cores this process can use.
-  public static var available: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  /// The number of cores this process may use, read once at first use: on Linux the CPU
+  /// affinity mask (what `taskset`, `mpirun --bind-to` or a container's cpuset leave it),
+  /// otherwise the active processors.
+  public static var available: Int { availableAtStart }
+  private static let availableAtStart = countAvailable()
+
+  /// The cores the calling thread may run on now (see ``available``).
+  static func countAvailable() -> Int {
+    let active = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    #if os(Linux)
+    // A mask for up to 8192 CPUs, far beyond glibc's default `cpu_set_t` of 1024.
+    var mask = [UInt64](repeating: 0, count: 128)
+    let status = mask.withUnsafeMutableBytes { bytes in
+      glibcSchedGetAffinity(0, bytes.count, bytes.baseAddress!)
+    }
+    let allowed = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+    if status == 0 && allowed > 0 { return min(active, allowed) }
+    #endif
+    return active
+  }
 
   /// The process-wide thread count; 0 or less restores "all cores".
   public static var processDefault: Int {
@@ -112,3 +130,10 @@ public func parallelChunks(
     body(start, end)
   }
 }
+
+#if os(Linux)
+/// glibc's `int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask)` (a GNU
+/// extension the Glibc module does not export); `pid` 0 is the calling thread.
+@_silgen_name("sched_getaffinity")
+func glibcSchedGetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeMutableRawPointer) -> Int32
+#endif
