@@ -84,15 +84,19 @@ enum BatchNormKernels {
   /// that rounding), which avoids the cancellation of `E[x^2] - E[x]^2`.
   ///
   /// Planes of fewer than ``SmallPlaneBatchNorm/reductionLimit`` values go to
-  /// ``SmallPlaneBatchNorm``, whose results are bit-identical, unless `smallPlanes` is false (for
-  /// the tests that compare the two); the same holds for the other kernels here.
+  /// ``SmallPlaneBatchNorm``, larger ones to ``ChannelBlockBatchNorm``; both give these loops'
+  /// results bit for bit, and `reference` (for the tests that compare them) runs these loops
+  /// instead. The same holds for the other kernels here.
   static func statistics(
     _ layout: ChannelLayout, input: UnsafePointer<Float>,
     mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>,
-    smallPlanes: Bool = true
+    reference: Bool = false
   ) {
-    if smallPlanes && layout.plane < SmallPlaneBatchNorm.reductionLimit {
+    if !reference && layout.plane < SmallPlaneBatchNorm.reductionLimit {
       return SmallPlaneBatchNorm.statistics(layout, input: input, mean: mean, variance: variance)
+    }
+    if !reference {
+      return ChannelBlockBatchNorm.statistics(layout, input: input, mean: mean, variance: variance)
     }
     let count = Double(layout.perChannel)
     forEachChannel(layout) { c in
@@ -120,9 +124,9 @@ enum BatchNormKernels {
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
     shift: UnsafePointer<Float>, relu: Bool = false, output: UnsafeMutablePointer<Float>,
-    smallPlanes: Bool = true
+    reference: Bool = false
   ) {
-    if smallPlanes && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
+    if !reference && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
       return SmallPlaneBatchNorm.affine(
         layout, input: input, scale: scale, shift: shift, relu: relu, output: output)
     }
@@ -177,10 +181,15 @@ enum BatchNormKernels {
   static func gradientSums(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, relu: ReLUMask? = nil, sumGradient: UnsafeMutablePointer<Double>,
-    sumCenteredProduct: UnsafeMutablePointer<Double>, smallPlanes: Bool = true
+    sumCenteredProduct: UnsafeMutablePointer<Double>, reference: Bool = false
   ) {
-    if smallPlanes && layout.plane < SmallPlaneBatchNorm.reductionLimit {
+    if !reference && layout.plane < SmallPlaneBatchNorm.reductionLimit {
       return SmallPlaneBatchNorm.gradientSums(
+        layout, input: input, outputGradient: outputGradient, mean: mean, relu: relu,
+        sumGradient: sumGradient, sumCenteredProduct: sumCenteredProduct)
+    }
+    if !reference {
+      return ChannelBlockBatchNorm.gradientSums(
         layout, input: input, outputGradient: outputGradient, mean: mean, relu: relu,
         sumGradient: sumGradient, sumCenteredProduct: sumCenteredProduct)
     }
@@ -237,9 +246,9 @@ enum BatchNormKernels {
     _ layout: ChannelLayout, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     d: UnsafePointer<Float>, relu: ReLUMask? = nil, inputGradient: UnsafeMutablePointer<Float>,
-    smallPlanes: Bool = true
+    reference: Bool = false
   ) {
-    if smallPlanes && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
+    if !reference && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
       return SmallPlaneBatchNorm.inputGradient(
         layout, input: input, outputGradient: outputGradient, mean: mean, a: a, b: b, d: d,
         relu: relu, inputGradient: inputGradient)
