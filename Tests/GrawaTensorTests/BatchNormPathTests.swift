@@ -4,9 +4,9 @@ import _TestSupport
 @testable import GrawaTensor
 
 /// The batch-norm kernels' fast paths (``SmallPlaneBatchNorm`` for planes under 32 values,
-/// ``ChannelBlockBatchNorm`` for the reductions of larger ones) give the channel-by-channel loops'
-/// bits exactly, for every plane size they take, channel counts that are not a multiple of their 8
-/// lanes, with and without the fused ReLU's mask, on one thread and on several.
+/// ``ChannelBlockBatchNorm`` for the gradient sums of larger ones) give the channel-by-channel
+/// loops' bits exactly, for every plane size they take, channel counts that are not a multiple of
+/// their 8 lanes, with and without the fused ReLU's mask, on one thread and on several.
 final class BatchNormPathTests: XCTestCase {
   /// Every kernel's output, from the fast paths or the channel-by-channel loops (`reference`).
   private func outputs(

@@ -100,7 +100,9 @@ private func glibcSchedSetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeRawP
 final class ComputeThreadsAffinityTests: XCTestCase {
   func testCountAvailable_followsTheThreadsCPUMask() throws {
     var saved = [UInt64](repeating: 0, count: 128)
-    let status = saved.withUnsafeMutableBytes { glibcSchedGetAffinity(0, $0.count, $0.baseAddress!) }
+    let status = saved.withUnsafeMutableBytes {
+      glibcSchedGetAffinity(0, $0.count, $0.baseAddress!)
+    }
     XCTAssertEqual(status, 0)
     let allowed = saved.reduce(0) { $0 + $1.nonzeroBitCount }
     let active = ProcessInfo.processInfo.activeProcessorCount

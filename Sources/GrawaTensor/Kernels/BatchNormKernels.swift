@@ -84,9 +84,9 @@ enum BatchNormKernels {
   /// that rounding), which avoids the cancellation of `E[x^2] - E[x]^2`.
   ///
   /// Planes of fewer than ``SmallPlaneBatchNorm/reductionLimit`` values go to
-  /// ``SmallPlaneBatchNorm``, larger ones to ``ChannelBlockBatchNorm``; both give these loops'
-  /// results bit for bit, and `reference` (for the tests that compare them) runs these loops
-  /// instead. The same holds for the other kernels here.
+  /// ``SmallPlaneBatchNorm`` (and, for ``gradientSums``, larger ones to ``ChannelBlockBatchNorm``):
+  /// both give these loops' results bit for bit, and `reference` (for the tests that compare
+  /// them) runs these loops instead. The same holds for the other kernels here.
   static func statistics(
     _ layout: ChannelLayout, input: UnsafePointer<Float>,
     mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>,
@@ -94,9 +94,6 @@ enum BatchNormKernels {
   ) {
     if !reference && layout.plane < SmallPlaneBatchNorm.reductionLimit {
       return SmallPlaneBatchNorm.statistics(layout, input: input, mean: mean, variance: variance)
-    }
-    if !reference {
-      return ChannelBlockBatchNorm.statistics(layout, input: input, mean: mean, variance: variance)
     }
     let count = Double(layout.perChannel)
     forEachChannel(layout) { c in

@@ -1,15 +1,19 @@
-// The batch-norm reductions for planes of 32 values and more, eight channels at a time.
+// The batch-norm gradient sums for planes of 32 values and more, eight channels at a time.
 //
-// `BatchNormKernels` reduces a plane in Float SIMD lanes and then adds the 16 lanes, one after
-// the other, to the channel's Double total: a chain of 16 dependent additions (about 64 cycles)
-// at the end of every plane (and every 4096 values). On the planes of a CIFAR network (1024, 256
-// and 64 values, whose vector loops take about 64, 16 and 4 cycles) that chain was most of the
-// pass. Here eight channels are reduced side by side: each still runs its own vector loop over
-// its plane, but their lane totals are added to a SIMD8<Double> whose lane `k` is channel `k`'s
-// total, so eight chains advance at once. Every channel sees the same Float and Double operations
-// in the same order as in the channel-at-a-time loops, so the results are bit-identical to theirs.
+// `BatchNormKernels.gradientSums` reduces a plane in Float SIMD lanes and then adds the 16 lanes,
+// one after the other, to the channel's running Double totals, which carry on into the next
+// plane: one chain of dependent additions (about 4 cycles each) through the whole channel. On the
+// planes of a CIFAR network (1024, 256 and 64 values, whose vector loops take about 64, 16 and 4
+// cycles) that chain set the pace. Here eight channels run side by side: each still runs its own
+// vector loop over its plane, but their lane totals go into a SIMD8<Double> whose lane `k` is
+// channel `k`'s total, so eight chains advance at once. Every channel sees the same Float and
+// Double operations in the same order as in the channel-at-a-time loop, so the results are
+// bit-identical to that loop's. (The statistics need no such help: each plane's sum starts from
+// 0, so the processor already overlaps the chains of consecutive planes; measured, eight images
+// side by side gained nothing.)
 
-/// The reductions of ``BatchNormKernels`` for blocks of up to eight channels; see the file comment.
+/// The gradient sums of ``BatchNormKernels`` for planes of 32 values and more (see the file
+/// comment).
 enum ChannelBlockBatchNorm {
   typealias V = BatchNormKernels.V
   typealias D = SIMD8<Double>
@@ -48,76 +52,8 @@ enum ChannelBlockBatchNorm {
       withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { buffer in
         let base = buffer.baseAddress!
         base.initialize(repeating: 0, count: 256)
-        body(block * 8, min(8, layout.channels - block * 8), LaneTotals(first: base, second: base + 128))
-      }
-    }
-  }
-
-  /// Per-channel mean and biased variance, exactly as
-  /// ``BatchNormKernels/statistics(_:input:mean:variance:reference:)`` computes them channel by
-  /// channel: per plane, `sum (x - shift)` from 0 in chunks, added to the channel's total.
-  static func statistics(
-    _ layout: ChannelLayout, input: UnsafePointer<Float>,
-    mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>
-  ) {
-    let count = Double(layout.perChannel)
-    let plane = layout.plane
-    forEachBlock(layout) { first, width, totals in
-      // Pass 1: the mean. Pass 2: moments about the mean rounded to Float.
-      var shift = SIMD8<Float>()
-      var total = D()
-      var sum = D()
-      var squares = D()
-      for pass in 0..<2 {
-        for n in 0..<layout.batch {
-          let x = input + layout.offset(n, first)
-          var planeSum = D()
-          var planeSquares = D()
-          var i = 0
-          while i < plane {
-            let end = min(plane, i + chunk)
-            for k in 0..<width {
-              let s = V(repeating: shift[k])
-              let p = x + k * plane
-              var j = i
-              var sum0 = V()
-              var sum1 = V()
-              var sq0 = V()
-              var sq1 = V()
-              while j + 32 <= end {
-                let a = UnsafeRawPointer(p + j).loadUnaligned(as: V.self) - s
-                let b = UnsafeRawPointer(p + j + 16).loadUnaligned(as: V.self) - s
-                sum0 += a
-                sum1 += b
-                sq0.addProduct(a, a)
-                sq1.addProduct(b, b)
-                j += 32
-              }
-              while j < end {
-                let d = Double(p[j] - shift[k])
-                planeSum[k] += d
-                planeSquares[k] += d * d
-                j += 1
-              }
-              UnsafeMutableRawPointer(totals.first + k * 16).storeBytes(of: sum0 + sum1, as: V.self)
-              UnsafeMutableRawPointer(totals.second + k * 16).storeBytes(of: sq0 + sq1, as: V.self)
-            }
-            totals.flush(into: &planeSum, &planeSquares)
-            i = end
-          }
-          if pass == 0 {
-            total += planeSum
-          } else {
-            sum += planeSum
-            squares += planeSquares
-          }
-        }
-        if pass == 0 { shift = SIMD8<Float>(total / D(repeating: count)) }
-      }
-      for k in 0..<width {
-        let offset = sum[k] / count
-        mean[first + k] = Double(shift[k]) + offset
-        variance[first + k] = max(0, squares[k] / count - offset * offset)
+        let totals = LaneTotals(first: base, second: base + 128)
+        body(block * 8, min(8, layout.channels - block * 8), totals)
       }
     }
   }
