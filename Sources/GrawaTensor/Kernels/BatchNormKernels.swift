@@ -191,8 +191,6 @@ enum BatchNormKernels {
         sumGradient: sumGradient, sumCenteredProduct: sumCenteredProduct)
     }
     forEachChannel(layout) { c in
-      let m = V(repeating: mean[c])
-      let (ra, rb) = relu.map { (V(repeating: $0.scale[c]), V(repeating: $0.shift[c])) } ?? (V(), V())
       var sum: Double = 0
       var dot: Double = 0
       for n in 0..<layout.batch {
@@ -201,39 +199,54 @@ enum BatchNormKernels {
         var i = 0
         while i < layout.plane {
           let end = min(layout.plane, i + 4096)
-          var s0 = V()
-          var s1 = V()
-          var d0 = V()
-          var d1 = V()
-          while i + 32 <= end {
-            let x0 = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
-            let x1 = UnsafeRawPointer(x + i + 16).loadUnaligned(as: V.self)
-            let g0 = masked(UnsafeRawPointer(dy + i).loadUnaligned(as: V.self), x0, relu, ra, rb)
-            let g1 = masked(
-              UnsafeRawPointer(dy + i + 16).loadUnaligned(as: V.self), x1, relu, ra, rb)
-            s0 += g0
-            s1 += g1
-            d0.addProduct(x0 - m, g0)
-            d1.addProduct(x1 - m, g1)
-            i += 32
-          }
-          while i < end {
-            let g = masked(dy[i], x[i], relu, channel: c)
-            sum += Double(g)
-            dot += Double(x[i] - mean[c]) * Double(g)
-            i += 1
-          }
-          let sums = s0 + s1
-          let dots = d0 + d1
+          let (sums, dots) = gradientChunk(
+            x: x, dy: dy, i..<end, mean: mean, relu: relu, channel: c, sum: &sum, dot: &dot)
           for lane in 0..<16 {
             sum += Double(sums[lane])
             dot += Double(dots[lane])
           }
+          i = end
         }
       }
       sumGradient[c] = sum
       sumCenteredProduct[c] = dot
     }
+  }
+
+  /// One chunk `range` of a plane of channel `c` for ``gradientSums``: returns the Float lane
+  /// totals of `dy` and `(x - mean[c]) * dy` over its multiples of 32 values, and adds the values
+  /// after them to `sum` and `dot` in Double (both masked by `relu` first).
+  @inline(__always)
+  static func gradientChunk(
+    x: UnsafePointer<Float>, dy: UnsafePointer<Float>, _ range: Range<Int>,
+    mean: UnsafePointer<Float>, relu: ReLUMask?, channel c: Int,
+    sum: inout Double, dot: inout Double
+  ) -> (V, V) {
+    let m = V(repeating: mean[c])
+    let (ra, rb) = relu.map { (V(repeating: $0.scale[c]), V(repeating: $0.shift[c])) } ?? (V(), V())
+    var s0 = V()
+    var s1 = V()
+    var d0 = V()
+    var d1 = V()
+    var i = range.lowerBound
+    while i + 32 <= range.upperBound {
+      let x0 = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+      let x1 = UnsafeRawPointer(x + i + 16).loadUnaligned(as: V.self)
+      let g0 = masked(UnsafeRawPointer(dy + i).loadUnaligned(as: V.self), x0, relu, ra, rb)
+      let g1 = masked(UnsafeRawPointer(dy + i + 16).loadUnaligned(as: V.self), x1, relu, ra, rb)
+      s0 += g0
+      s1 += g1
+      d0.addProduct(x0 - m, g0)
+      d1.addProduct(x1 - m, g1)
+      i += 32
+    }
+    while i < range.upperBound {
+      let g = masked(dy[i], x[i], relu, channel: c)
+      sum += Double(g)
+      dot += Double(x[i] - mean[c]) * Double(g)
+      i += 1
+    }
+    return (s0 + s1, d0 + d1)
   }
 
   /// `dx = dy * a[c] + (x - mean[c]) * b[c] + d[c]` for every element of channel `c` (the input

@@ -77,38 +77,11 @@ enum ChannelBlockBatchNorm {
         while i < plane {
           let end = min(plane, i + chunk)
           for k in 0..<width {
-            let c = first + k
-            let m = V(repeating: mean[c])
-            let (ra, rb) =
-              relu.map { (V(repeating: $0.scale[c]), V(repeating: $0.shift[c])) } ?? (V(), V())
-            let px = x + k * plane
-            let pg = dy + k * plane
-            var j = i
-            var s0 = V()
-            var s1 = V()
-            var d0 = V()
-            var d1 = V()
-            while j + 32 <= end {
-              let x0 = UnsafeRawPointer(px + j).loadUnaligned(as: V.self)
-              let x1 = UnsafeRawPointer(px + j + 16).loadUnaligned(as: V.self)
-              let g0 = BatchNormKernels.masked(
-                UnsafeRawPointer(pg + j).loadUnaligned(as: V.self), x0, relu, ra, rb)
-              let g1 = BatchNormKernels.masked(
-                UnsafeRawPointer(pg + j + 16).loadUnaligned(as: V.self), x1, relu, ra, rb)
-              s0 += g0
-              s1 += g1
-              d0.addProduct(x0 - m, g0)
-              d1.addProduct(x1 - m, g1)
-              j += 32
-            }
-            while j < end {
-              let g = BatchNormKernels.masked(pg[j], px[j], relu, channel: c)
-              sum[k] += Double(g)
-              dot[k] += Double(px[j] - mean[c]) * Double(g)
-              j += 1
-            }
-            UnsafeMutableRawPointer(totals.first + k * 16).storeBytes(of: s0 + s1, as: V.self)
-            UnsafeMutableRawPointer(totals.second + k * 16).storeBytes(of: d0 + d1, as: V.self)
+            let (sums, dots) = BatchNormKernels.gradientChunk(
+              x: x + k * plane, dy: dy + k * plane, i..<end, mean: mean, relu: relu,
+              channel: first + k, sum: &sum[k], dot: &dot[k])
+            UnsafeMutableRawPointer(totals.first + k * 16).storeBytes(of: sums, as: V.self)
+            UnsafeMutableRawPointer(totals.second + k * 16).storeBytes(of: dots, as: V.self)
           }
           totals.flush(into: &sum, &dot)
           i = end
