@@ -60,8 +60,9 @@ public enum ComputeThreads {
 /// Runs `body(i)` for `i` in `0..<count` on up to `threads` threads; the caller takes part.
 ///
 /// With one thread (or one item) the loop runs inline, with no dispatch overhead. Otherwise the
-/// caller and the threads of ``KernelThreadPool`` run it (Dispatch when the pool is busy). Items
-/// are handed out as contiguous ranges, one per thread, so results do not depend on timing.
+/// caller and the threads of ``KernelThreadPool`` run it (Dispatch when the pool is busy or has
+/// no threads). Items are handed out as contiguous ranges, one per thread, so results do not
+/// depend on timing.
 /// `body` must be safe to call concurrently for different indices (each writes its own memory).
 @inlinable
 public func parallelFor(_ count: Int, threads: Int = ComputeThreads.current, _ body: (Int) -> Void) {
@@ -75,7 +76,8 @@ public func parallelFor(_ count: Int, threads: Int = ComputeThreads.current, _ b
     for i in (count * w / workers)..<(count * (w + 1) / workers) { body(i) }
   }
   if KernelThreadPool.shared.run(workers, range) { return }
-  // The pool is busy (another thread's call, or a call from inside one of its items): Dispatch.
+  // The pool is busy (another thread's call, or a call from inside one of its items) or has no
+  // threads (one core): Dispatch.
   // `body` writes to disjoint memory per index (the caller's contract), so sharing it with the
   // Dispatch threads for the duration of this call is safe even though it is not `@Sendable`.
   withoutActuallyEscaping(range) { range in
