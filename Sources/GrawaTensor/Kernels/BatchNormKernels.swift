@@ -32,6 +32,10 @@ enum BatchNormKernels {
     layout.channels * layout.perChannel >= 1 << 18 ? ComputeThreads.current : 1
   }
 
+  /// Values per chunk of a reduction: Float lane totals are flushed into Double at least this
+  /// often (every path flushes at the same points, which keeps them bit-identical).
+  static let chunk = 4096
+
   /// Runs `body(channel)` for every channel, on several threads when the tensor is large.
   @inline(__always)
   static func forEachChannel(_ layout: ChannelLayout, _ body: (Int) -> Void) {
@@ -48,7 +52,7 @@ enum BatchNormKernels {
     var squares: Double = 0
     var i = 0
     while i < count {
-      let end = min(count, i + 4096)
+      let end = min(count, i + chunk)
       var sum0 = V()
       var sum1 = V()
       var sq0 = V()
@@ -198,7 +202,7 @@ enum BatchNormKernels {
         let dy = outputGradient + layout.offset(n, c)
         var i = 0
         while i < layout.plane {
-          let end = min(layout.plane, i + 4096)
+          let end = min(layout.plane, i + chunk)
           let (sums, dots) = gradientChunk(
             x: x, dy: dy, i..<end, mean: mean, relu: relu, channel: c, sum: &sum, dot: &dot)
           for lane in 0..<16 {

@@ -18,9 +18,6 @@ enum ChannelBlockBatchNorm {
   typealias V = BatchNormKernels.V
   typealias D = SIMD8<Double>
 
-  /// Values per chunk: the lane totals are flushed into Double at least this often.
-  static let chunk = 4096
-
   /// Lane totals of one chunk of eight channels: `first[k * 16 + lane]` (and `second`).
   struct LaneTotals {
     var first: UnsafeMutablePointer<Float>
@@ -42,22 +39,6 @@ enum ChannelBlockBatchNorm {
     }
   }
 
-  /// Runs `body(first, width, totals)` for every block of up to eight consecutive channels, on
-  /// several threads when the tensor is large (by ``BatchNormKernels/threads(_:)``), with
-  /// zeroed lane-total buffers of its own.
-  @inline(__always)
-  static func forEachBlock(_ layout: ChannelLayout, _ body: (Int, Int, LaneTotals) -> Void) {
-    let blocks = (layout.channels + 7) / 8
-    parallelFor(blocks, threads: BatchNormKernels.threads(layout)) { block in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { buffer in
-        let base = buffer.baseAddress!
-        base.initialize(repeating: 0, count: 256)
-        let totals = LaneTotals(first: base, second: base + 128)
-        body(block * 8, min(8, layout.channels - block * 8), totals)
-      }
-    }
-  }
-
   /// Per-channel `sum dy` and `sum (x - mean[c]) * dy` (with `dy` masked by `relu`), exactly as
   /// ``BatchNormKernels/gradientSums(_:input:outputGradient:mean:relu:sumGradient:sumCenteredProduct:reference:)``
   /// computes them channel by channel.
@@ -67,29 +48,33 @@ enum ChannelBlockBatchNorm {
     sumGradient: UnsafeMutablePointer<Double>, sumCenteredProduct: UnsafeMutablePointer<Double>
   ) {
     let plane = layout.plane
-    forEachBlock(layout) { first, width, totals in
-      var sum = D()
-      var dot = D()
-      for n in 0..<layout.batch {
-        let x = input + layout.offset(n, first)
-        let dy = outputGradient + layout.offset(n, first)
-        var i = 0
-        while i < plane {
-          let end = min(plane, i + chunk)
-          for k in 0..<width {
-            let (sums, dots) = BatchNormKernels.gradientChunk(
-              x: x + k * plane, dy: dy + k * plane, i..<end, mean: mean, relu: relu,
-              channel: first + k, sum: &sum[k], dot: &dot[k])
-            UnsafeMutableRawPointer(totals.first + k * 16).storeBytes(of: sums, as: V.self)
-            UnsafeMutableRawPointer(totals.second + k * 16).storeBytes(of: dots, as: V.self)
+    SmallPlaneBatchNorm.forEachChannelBlock(layout) { first, width in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { buffer in
+        buffer.initialize(repeating: 0)
+        let totals = LaneTotals(first: buffer.baseAddress!, second: buffer.baseAddress! + 128)
+        var sum = D()
+        var dot = D()
+        for n in 0..<layout.batch {
+          let x = input + layout.offset(n, first)
+          let dy = outputGradient + layout.offset(n, first)
+          var i = 0
+          while i < plane {
+            let end = min(plane, i + BatchNormKernels.chunk)
+            for k in 0..<width {
+              let (sums, dots) = BatchNormKernels.gradientChunk(
+                x: x + k * plane, dy: dy + k * plane, i..<end, mean: mean, relu: relu,
+                channel: first + k, sum: &sum[k], dot: &dot[k])
+              UnsafeMutableRawPointer(totals.first + k * 16).storeBytes(of: sums, as: V.self)
+              UnsafeMutableRawPointer(totals.second + k * 16).storeBytes(of: dots, as: V.self)
+            }
+            totals.flush(into: &sum, &dot)
+            i = end
           }
-          totals.flush(into: &sum, &dot)
-          i = end
         }
-      }
-      for k in 0..<width {
-        sumGradient[first + k] = sum[k]
-        sumCenteredProduct[first + k] = dot[k]
+        for k in 0..<width {
+          sumGradient[first + k] = sum[k]
+          sumCenteredProduct[first + k] = dot[k]
+        }
       }
     }
   }
