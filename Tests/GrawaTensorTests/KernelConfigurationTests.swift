@@ -80,7 +80,16 @@ final class KernelConfigurationTests: XCTestCase {
     XCTAssertEqual(KernelVariant.generic.shapes.gemm, [6, 8])
     XCTAssertEqual(KernelVariant.neon.shapes.convolution, [8, 8])
     XCTAssertEqual(
-      KernelVariant.avx2.shapes.description, "SIMD8, gemm 6x16, conv 6x16, dot 4x3")
+      KernelVariant.avx2.shapes.description, "SIMD8, gemm 6x16, conv 6x16, dot 3x3")
+    // Dot-product tiles whose accumulators and operands (x rows + y rows) fit the register file
+    // however the compiler orders the loads: 32 vectors with AVX-512 and NEON, 16 otherwise.
+    let registers: [KernelVariant: Int] = [.avx512: 32, .neon: 32, .avx2: 16, .generic: 16]
+    for (variant, count) in registers {
+      let dot = variant.shapes.dotProduct
+      XCTAssertLessThanOrEqual(dot[0] * dot[1] + dot[0] + dot[1], count, "\(variant)")
+    }
+    XCTAssertEqual(KernelVariant.avx512.shapes.dotProduct, [4, 5])
+    XCTAssertEqual(KernelVariant.avx2.shapes.dotProduct, [3, 3])
     for variant in KernelVariant.allCases {
       // Convolution tiles must cut the driver's 16-pixel runs into whole pieces.
       XCTAssertEqual(16 % (variant.shapes.convolution[1] / 2), 0, "\(variant)")

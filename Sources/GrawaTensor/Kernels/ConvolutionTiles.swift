@@ -27,8 +27,10 @@ enum ConvolutionKernels {
   static let tileColumns = 32
   /// Pixels in one run.
   static let runLength = 16
-  /// Rows of the `x` operand of a dot-product tile.
-  static let dotRowsX = 4
+  /// Segments of one chunk of the weight-gradient dot products: four `x` rows of 64 segments
+  /// (16 KB) stay in L1 while every `y` tile runs over them (and, with vectors of fewer than 16
+  /// lanes, while its passes read them again).
+  static let dotChunkSegments = 64
 
   /// Rows of a packed weight panel for `variant`.
   static func panelRows(_ variant: KernelVariant) -> Int { variant.shapes.convolution[0] }

@@ -50,7 +50,7 @@ public struct KernelTileShapes: Sendable, Equatable, Codable, CustomStringConver
   /// `x` rows x `y` rows of the weight-gradient dot-product tile.
   public var dotProduct: [Int]
 
-  /// E.g. `SIMD16, gemm 8x32, conv 8x32, dot 4x6`.
+  /// E.g. `SIMD16, gemm 8x32, conv 8x32, dot 4x5`.
   public var description: String {
     "SIMD\(vectorWidth), gemm \(gemm[0])x\(gemm[1]), conv \(convolution[0])x\(convolution[1]), "
       + "dot \(dotProduct[0])x\(dotProduct[1])"

@@ -336,7 +336,7 @@ struct PaddedConvolution {
           segments: segments.start, segmentCount: images * pass / 16, x: source, ldx: pass,
           xCount: g.outChannels, y: padded, offsets: offsets.start, yCount: g.patchSize,
           out: weightGradient,
-          ldOut: g.patchSize, threads: threads, variant: variant)
+          ldOut: g.patchSize, threads: threads, variant: variant, workspace: ws)
       }
     }
   }
