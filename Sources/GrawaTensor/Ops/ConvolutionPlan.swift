@@ -21,10 +21,6 @@ extension Convolution {
     /// Aim for this many output pixels per group: long rows amortise the per-call costs of the
     /// weight-gradient products (packing, final lane sums).
     static let targetColumns = 1024
-    /// The same aim for the padded-plane passes (see ``PaddedConvolution``), whose weight gradient
-    /// runs one dot-product tile over all of a group's pixels: longer runs amortise the tile's
-    /// fixed costs (its lane sums, its row pointers).
-    static let paddedTargetColumns = 1024
     /// At most this many floats in one group's patch matrix (it should stay in a core's L2).
     static let columnBudget = 1 << 18
     /// At least this many columns per group on the explicit path when ``explicitBudget`` allows:
@@ -52,7 +48,7 @@ extension Convolution {
       let batch = max(1, g.batch)
       let most: Int
       if let images = PaddedConvolution.mostImages(
-        g, targetColumns: Plan.paddedTargetColumns, budget: Plan.columnBudget)
+        g, targetColumns: Plan.targetColumns, budget: Plan.columnBudget)
       {
         most = images
       } else {
