@@ -20,8 +20,8 @@ extension ConvolutionKernels {
   /// `y` at `y + offsets[j]`. (Contiguous rows are segments `(16 s, 16 s)`; an image read in
   /// place and a zero-padded copy of it pair up row by row.) The lane sums of `(i, j)` are the 16
   /// floats `(i * 5 + j) * 64` bytes into `lanes`: they start from zero when `first`, otherwise
-  /// from what they hold. When `out` is given, `out[i * strideX + j * strideY]` then gets the 16 lanes added in
-  /// a fixed tree (``horizontalSum(_:)``).
+  /// from what they hold. When `out` is given, `out[i * strideX + j * strideY]` then gets the
+  /// 16 lanes added in a fixed tree (``horizontalSum(_:)``).
   ///
   /// So a run of calls over consecutive chunks of the segments (`first` on the first, `out` on
   /// the last) sums each product in 16 lanes over all the segments in order, then the lanes.
