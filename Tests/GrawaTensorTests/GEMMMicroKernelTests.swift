@@ -28,7 +28,7 @@ extension GEMMTests {
   }
 
   func testEveryVariant_kBlocksAndThreads_matchReference() {
-    // k = 513 is three K blocks; 2 threads split C by rows or by columns.
+    // k = 513 is two K blocks (three before kc was 512); 2 threads split C by rows or by columns.
     let shapes = [(61, 83, 513, 1), (130, 70, 257, 2), (9, 1100, 300, 2), (301, 13, 90, 2)]
     for variant in KernelVariant.allCases {
       for (m, n, k, threads) in shapes {

@@ -18,17 +18,17 @@ struct GEMMOperands {
   var ldc: Int
 }
 
-/// Cache blocking and threading thresholds of the driver (tuned on a 2-core AVX-512 Xeon with
-/// 48 KB L1 and 2 MB L2 per core; the results do not depend on them, except through `kc`).
+/// Cache blocking and threading thresholds of the driver (tuned on 2-core AMD Zen 4 and Intel Xeon
+/// machines; the results do not depend on them, except through `kc`).
 enum GEMMBlocking {
-  /// Largest K block; `k` is cut into `ceil(k / kc)` nearly equal blocks, depending on `k` only.
-  /// A packed B panel (`kc x nr`) is 32 KB and stays in L1. Without the C prefetch, fewer K
-  /// blocks (fewer passes over C) work better.
-  #if GRAWA_NO_PREFETCH
+  /// Largest K block; `k` is cut into `ceil(k / kc)` nearly equal blocks, depending on `k` only
+  /// (the same in every build and variant, so results are too). Each register tile of a K block
+  /// ends by adding its sums to C, a pause of some 50 cycles whatever `kc` is: at 256, that cost
+  /// 3-4% of an AVX2 6 x 16 tile's time (1536 cycles of FMAs). At 512 a packed B panel
+  /// (`kc x nr`: 32 KB on AVX2, 64 KB on AVX-512) outgrows L1 and is read from L2, which the
+  /// tiles absorb: SGEMM 1024^3 measured 2-3% faster on both variants on a Zen 4, no model step
+  /// changed beyond noise.
   static var kc: Int { 512 }
-  #else
-  static var kc: Int { 256 }
-  #endif
   /// Rows of C per packed A block (a multiple of the tile's `rows`): the A block stays in L2.
   static func mc(rows: Int) -> Int { 128 / rows * rows }
   /// Columns of C per packed B block (a multiple of the tile's `columns`): a 1 MB B block.

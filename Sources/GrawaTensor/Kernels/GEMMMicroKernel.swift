@@ -14,7 +14,7 @@
 /// LLVM's prefetch intrinsic, reached through its symbol name: Swift has no prefetch API. Each call
 /// compiles to one `prefetcht0`. LLVM refuses this in code instrumented by the thread sanitizer
 /// ("Cannot invoke an intrinsic"): build with `-Xswiftc -DGRAWA_NO_PREFETCH` for
-/// `--sanitize=thread` (the driver then uses larger K blocks instead; up to ~10% slower).
+/// `--sanitize=thread` (same results; large products up to ~5% slower without it).
 @_silgen_name("llvm.prefetch.p0")
 private func _gemmLLVMPrefetch(
   _ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
