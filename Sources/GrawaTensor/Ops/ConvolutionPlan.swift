@@ -32,8 +32,8 @@ extension Convolution {
     static let explicitBudget = 1 << 20
     /// From this patch depth (`Cin * KH * KW`) on, the explicit path's forward and input-gradient
     /// products go through the packed ``GEMM``: its K blocking keeps a panel of the patch matrix
-    /// in L1 or L2 while the weight streams past, where the convolution tiles would stream the whole
-    /// weight from L3 for every 32 columns (VGG-16's 512 channels at 4x4 and 2x2).
+    /// in L1 or L2 while the weight streams past, where the convolution tiles would stream the
+    /// whole weight from L3 for every 32 columns (VGG-16's 512 channels at 4x4 and 2x2).
     static let gemmDepth = 1152
     /// At most this many partial weight gradients.
     static let maxSlots = 8
