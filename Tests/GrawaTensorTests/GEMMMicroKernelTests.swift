@@ -27,6 +27,34 @@ extension GEMMTests {
     }
   }
 
+  func testShortTiles_giveTheBitsOfFullTiles() {
+    // The first r rows alone (one short tile, or the edge kernel on NEON) against the same rows
+    // computed inside a full tile, for every r below each variant's tile height; two K blocks
+    // (the second adds to C), a partial column panel, every transpose, and three betas.
+    for variant in KernelVariant.allCases {
+      let tile = variant.shapes.gemm
+      for (ta, tb) in transposes {
+        for beta: Float in [0, 1, -0.5] {
+          var p = Problem(
+            m: tile[0], n: 2 * tile[1] + 3, k: 600, transposeA: ta, transposeB: tb, alpha: 0.75,
+            beta: beta, seed: 11)
+          let full = p.fast(threads: 1, variant: variant)
+          for rows in 1..<tile[0] {
+            p.m = rows
+            let short = p.fast(threads: 1, variant: variant)
+            let split = rows * p.ldc
+            XCTAssertEqual(
+              GEMMTests.bitDifferences(Array(full[..<split]), Array(short[..<split])), 0,
+              "\(variant) \(describe(p)): \(rows) rows alone differ from a full tile")
+            XCTAssertEqual(
+              GEMMTests.bitDifferences(Array(p.c[split...]), Array(short[split...])), 0,
+              "\(variant) \(describe(p)): rows past \(rows) were written")
+          }
+        }
+      }
+    }
+  }
+
   func testEveryVariant_kBlocksAndThreads_matchReference() {
     // k = 513 is two K blocks (three before kc was 512); 2 threads split C by rows or by columns.
     let shapes = [(61, 83, 513, 1), (130, 70, 257, 2), (9, 1100, 300, 2), (301, 13, 90, 2)]

@@ -227,6 +227,9 @@ extension GEMM {
         let cTile = c + i * ldc + j
         if rows == mr && cols == nr {
           K.gemmTile(kc, aPanel, bPanel, rowBytes, cTile, ldc, alpha, beta)
+        } else if cols == nr {
+          K.gemmShortTile(
+            rows: rows, kc, aPanel, bPanel, rowBytes, cTile, ldc, alpha, beta, tile: tile)
         } else {
           gemmEdgeKernel(
             K.self, kc, aPanel, bPanel, rowBytes, cTile, ldc, rows: rows, cols: cols, alpha, beta,

@@ -24,7 +24,7 @@ private func _gemmLLVMPrefetch(
 /// so its loads of C at the end hit L1. Without it the C misses stall the end of every tile:
 /// measured up to 17% slower on large products with the same blocking.
 @inline(__always)
-private func gemmPrefetchTile(
+func gemmPrefetchTile(
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, rows: Int, columns: Int
 ) {
   #if !GRAWA_NO_PREFETCH
@@ -44,7 +44,7 @@ private func gemmPrefetchTile(
 /// rounding for `alpha * acc`, or one fused multiply-add), so a value computed in a full tile and
 /// in an edge tile is bit-identical.
 @inline(__always)
-private func gemmUpdate<V: SIMD>(
+func gemmUpdate<V: SIMD>(
   _ c: UnsafeMutablePointer<Float>, _ acc: V, _ alpha: V, _ beta: Float, _ betaV: V
 ) where V.Scalar == Float {
   let raw = UnsafeMutableRawPointer(c)

@@ -20,6 +20,13 @@ protocol KernelShapes {
   static func gemmTile(
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float)
+  /// The first `rows` rows (`0 < rows < gemmRows`) of a full-width SGEMM register tile, at a
+  /// cost in proportion to the rows where the variant has such tiles (see
+  /// ``gemmShortTile2(_:rows:aStride:_:_:_:_:_:_:_:_:)``); `tile` is scratch for the others.
+  static func gemmShortTile(
+    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+    tile: UnsafeMutablePointer<Float>)
 
   /// Rows of the convolution tile (rows of a packed weight panel).
   static var convolutionRows: Int { get }
@@ -84,6 +91,16 @@ enum AVX512Kernels: KernelShapes {
   }
 
   @inline(never)
+  static func gemmShortTile(
+    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    gemmShortTile2(
+      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+  }
+
+  @inline(never)
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
     secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
@@ -131,6 +148,16 @@ enum AVX2Kernels: KernelShapes {
   }
 
   @inline(never)
+  static func gemmShortTile(
+    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    gemmShortTile2(
+      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+  }
+
+  @inline(never)
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
     secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
@@ -173,6 +200,18 @@ enum NEONKernels: KernelShapes {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
     gemmTile8x3(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+  }
+
+  /// No short tiles for three-vector rows yet: the full tile into scratch, valid rows copied.
+  @inline(never)
+  static func gemmShortTile(
+    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    gemmEdgeKernel(
+      Self.self, kc, a, b, bRowBytes, c, ldc, rows: rows, cols: gemmColumns, alpha, beta,
+      tile: tile)
   }
 
   @inline(never)
@@ -221,6 +260,16 @@ enum GenericKernels: KernelShapes {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
     gemmTile6x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+  }
+
+  @inline(never)
+  static func gemmShortTile(
+    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    gemmShortTile2(
+      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
