@@ -55,6 +55,30 @@ extension GEMMTests {
     }
   }
 
+  func testRegisterTransposes_moveEveryElement() {
+    // Source and destination rows padded (ld 11 and 19 for 8 x 8, 21 and 35 for 16 x 16), so a
+    // lane read or written in the wrong row, or past the block, shows up.
+    for (size, ld, ldd) in [(8, 11, 19), (16, 21, 35)] {
+      let src = (0..<(size * ld)).map { Float($0) }
+      var dst = [Float](repeating: -1, count: size * ldd)
+      src.withUnsafeBufferPointer { s in
+        dst.withUnsafeMutableBufferPointer { d in
+          if size == 8 {
+            gemmTranspose8(s.baseAddress!, ld, d.baseAddress!, ldd)
+          } else {
+            gemmTranspose16(s.baseAddress!, ld, d.baseAddress!, ldd)
+          }
+        }
+      }
+      for row in 0..<size {
+        for column in 0..<ldd {
+          let expected: Float = column < size ? src[column * ld + row] : -1
+          XCTAssertEqual(dst[row * ldd + column], expected, "\(size)x\(size): [\(row), \(column)]")
+        }
+      }
+    }
+  }
+
   func testEveryVariant_kBlocksAndThreads_matchReference() {
     // k = 513 is two K blocks (three before kc was 512); 2 threads split C by rows or by columns.
     let shapes = [(61, 83, 513, 1), (130, 70, 257, 2), (9, 1100, 300, 2), (301, 13, 90, 2)]
