@@ -58,12 +58,14 @@ extension GEMMTests {
   func testRegisterTransposes_moveEveryElement() {
     // Source and destination rows padded (ld 11 and 19 for 8 x 8, 21 and 35 for 16 x 16), so a
     // lane read or written in the wrong row, or past the block, shows up.
-    for (size, ld, ldd) in [(8, 11, 19), (16, 21, 35)] {
+    for (size, ld, ldd) in [(4, 7, 6), (8, 11, 19), (16, 21, 35)] {
       let src = (0..<(size * ld)).map { Float($0) }
       var dst = [Float](repeating: -1, count: size * ldd)
       src.withUnsafeBufferPointer { s in
         dst.withUnsafeMutableBufferPointer { d in
-          if size == 8 {
+          if size == 4 {
+            gemmTranspose4(s.baseAddress!, ld, d.baseAddress!, ldd)
+          } else if size == 8 {
             gemmTranspose8(s.baseAddress!, ld, d.baseAddress!, ldd)
           } else {
             gemmTranspose16(s.baseAddress!, ld, d.baseAddress!, ldd)

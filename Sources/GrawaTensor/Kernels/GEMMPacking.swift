@@ -133,8 +133,12 @@ func gemmPackB<K: KernelShapes>(
       let panel = b + (j0 + q * nr) * ldb + p0
       if K.Vector.scalarCount == 16 && nr == 32 {
         gemmPackTransposedPanel32(panel, ldb: ldb, kc: kc, cols: cols, into: dst + q * panelSize)
-      } else if K.Vector.scalarCount == 8 && nr == 16 {
-        gemmPackTransposedPanel16(panel, ldb: ldb, kc: kc, cols: cols, into: dst + q * panelSize)
+      } else if (K.Vector.scalarCount == 8 || K.Vector.scalarCount == 4)
+        && nr % K.Vector.scalarCount == 0
+      {
+        gemmPackTransposedPanelBlocks(
+          width: K.Vector.scalarCount, panel, ldb: ldb, kc: kc, cols: cols, nr: nr,
+          into: dst + q * panelSize)
       } else {
         gemmPackTransposedPanel(
           panel, ldb: ldb, kc: kc, cols: cols, nr: nr, into: dst + q * panelSize)
@@ -187,43 +191,53 @@ private func gemmPackTransposedPanel32(
     }
   }
 }
-/// Packs one 16-column B panel from a transposed B (the AVX2 variant): `cols <= 16` source rows
-/// of `kc` contiguous floats become `kc` rows of 16 floats, zero past `cols`. Whole 8 x 8 blocks
-/// go through register transposes (measured 3x faster than the scalar copy on a Zen 4: a
-/// 576-column, 384-deep B took 64 microseconds scalar, a sixth of a 64 x 576 x 384 product);
-/// the rest of the panel through the scalar copy.
-private func gemmPackTransposedPanel16(
-  _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, into panel: UnsafeMutablePointer<Float>
+/// Packs one B panel from a transposed B with square register transposes of `width` (8 on
+/// AVX2; 4 for the generic and NEON variants) floats: `cols <= nr` source rows of `kc`
+/// contiguous floats become `kc` rows of `nr` floats, zero past `cols`. A full panel goes
+/// through `width x width` blocks (measured on AVX2, Zen 4: 2x faster than the scalar copy, and
+/// the products using it 1.2-1.4x faster: a 576-column, 384-deep B took 64 microseconds scalar,
+/// a sixth of a 64 x 576 x 384 product); partial panels and the last `kc % width` rows through
+/// the scalar copy.
+private func gemmPackTransposedPanelBlocks(
+  width: Int, _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, nr: Int,
+  into panel: UnsafeMutablePointer<Float>
 ) {
-  let nr = 16
-  let blocks = kc / 8 * 8
-  if cols == nr && blocks > 0 {
-    // 64 deep at a time, one half after the other: each half reads 8 source rows (8 lines of
-    // one L1 set when `ldb` is a multiple of 1024 floats) sequentially, and the block's 64
-    // output rows (4 KB) stay in L1 until the second half completes them.
-    var p = 0
-    while p < blocks {
-      let depth = min(64, blocks - p)
-      for half in 0..<2 {
-        var q = p
-        while q < p + depth {
-          gemmTranspose8(src + half * 8 * ldb + q, ldb, panel + q * nr + half * 8, nr)
-          q += 8
-        }
-      }
-      p += depth
-    }
-    if blocks == kc { return }
-    gemmPackTransposedPanel(
-      src + blocks, ldb: ldb, kc: kc - blocks, cols: cols, nr: nr, into: panel + blocks * nr)
+  let blocks = kc / width * width
+  guard cols == nr && blocks > 0 else {
+    gemmPackTransposedPanel(src, ldb: ldb, kc: kc, cols: cols, nr: nr, into: panel)
     return
   }
-  gemmPackTransposedPanel(src, ldb: ldb, kc: kc, cols: cols, nr: nr, into: panel)
+  // 64 deep at a time, one group of `width` columns after the other: each group reads its
+  // source rows sequentially (8 lines, one L1 set's ways, when `ldb` is a multiple of 1024
+  // floats; 16 rows at once thrashed it), and the chunk's 64 output rows stay in L1 until the
+  // last group completes them.
+  var p = 0
+  while p < blocks {
+    let depth = min(64, blocks - p)
+    for group in 0..<(nr / width) {
+      var q = p
+      while q < p + depth {
+        let from = src + group * width * ldb + q
+        let to = panel + q * nr + group * width
+        if width == 8 {
+          gemmTranspose8(from, ldb, to, nr)
+        } else {
+          gemmTranspose4(from, ldb, to, nr)
+        }
+        q += width
+      }
+    }
+    p += depth
+  }
+  if blocks < kc {
+    gemmPackTransposedPanel(
+      src + blocks, ldb: ldb, kc: kc - blocks, cols: cols, nr: nr, into: panel + blocks * nr)
+  }
 }
 
 /// Packs one B panel from a transposed B: `cols <= nr` source rows of `kc` contiguous floats
-/// (`ldb` apart) become `kc` rows of `nr` floats, zero past `cols` (scalar; the AVX2 and
-/// AVX-512 variants transpose whole blocks in registers first).
+/// (`ldb` apart) become `kc` rows of `nr` floats, zero past `cols` (scalar; full panels go
+/// through register transposes first).
 private func gemmPackTransposedPanel(
   _ src: UnsafePointer<Float>, ldb: Int, kc: Int, cols: Int, nr: Int,
   into panel: UnsafeMutablePointer<Float>
@@ -241,6 +255,37 @@ private func gemmPackTransposedPanel(
     }
     pStart = pEnd
   }
+}
+
+/// Splits the 8 lanes of `a` followed by `b` into even and odd lanes.
+@inline(__always)
+private func unzip(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> (SIMD4<Float>, SIMD4<Float>) {
+  let both = SIMD8<Float>(lowHalf: a, highHalf: b)
+  return (both.evenHalf, both.oddHalf)
+}
+
+/// Transposes a 4 x 4 block (see ``gemmTranspose8(_:_:_:_:)``; two rounds rotate the 4 index
+/// bits by two).
+@inline(__always)
+func gemmTranspose4(_ src: UnsafePointer<Float>, _ ld: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int) {
+  typealias V = SIMD4<Float>
+  let s = UnsafeRawPointer(src)
+  let stride = ld * 4
+  var r0 = s.loadUnaligned(as: V.self)
+  var r1 = s.loadUnaligned(fromByteOffset: stride, as: V.self)
+  var r2 = s.loadUnaligned(fromByteOffset: 2 * stride, as: V.self)
+  var r3 = s.loadUnaligned(fromByteOffset: 3 * stride, as: V.self)
+  for _ in 0..<2 {
+    let (n0, n2) = unzip(r0, r1)
+    let (n1, n3) = unzip(r2, r3)
+    r0 = n0; r1 = n1; r2 = n2; r3 = n3
+  }
+  let d = UnsafeMutableRawPointer(dst)
+  let out = ldd * 4
+  d.storeBytes(of: r0, as: V.self)
+  d.storeBytes(of: r1, toByteOffset: out, as: V.self)
+  d.storeBytes(of: r2, toByteOffset: 2 * out, as: V.self)
+  d.storeBytes(of: r3, toByteOffset: 3 * out, as: V.self)
 }
 
 /// Splits the 16 lanes of `a` followed by `b` into even and odd lanes.
