@@ -53,6 +53,20 @@ protocol KernelShapes {
 extension KernelShapes {
   /// Columns of the SGEMM register tile (columns of a packed B panel).
   @inline(__always) static var gemmColumns: Int { gemmVectors * Vector.scalarCount }
+
+  /// Short tiles two vectors wide (``gemmShortTile2(_:rows:aStride:_:_:_:_:_:_:_:_:)``), for
+  /// the variants whose SGEMM tile is two vectors wide; specialised once per variant. NEON's
+  /// tile is three vectors wide and has its own.
+  @inline(never)
+  static func gemmShortTile(
+    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    precondition(gemmVectors == 2, "gemmShortTile: two-vector tiles only")
+    gemmShortTile2(
+      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+  }
   /// Columns of the convolution tile: two vectors.
   @inline(__always) static var convolutionColumns: Int { 2 * Vector.scalarCount }
 
@@ -88,16 +102,6 @@ enum AVX512Kernels: KernelShapes {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
     gemmTile8x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
-  }
-
-  @inline(never)
-  static func gemmShortTile(
-    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
-    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
-    tile: UnsafeMutablePointer<Float>
-  ) {
-    gemmShortTile2(
-      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
@@ -145,16 +149,6 @@ enum AVX2Kernels: KernelShapes {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
     gemmTile6x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
-  }
-
-  @inline(never)
-  static func gemmShortTile(
-    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
-    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
-    tile: UnsafeMutablePointer<Float>
-  ) {
-    gemmShortTile2(
-      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
@@ -260,16 +254,6 @@ enum GenericKernels: KernelShapes {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
     gemmTile6x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
-  }
-
-  @inline(never)
-  static func gemmShortTile(
-    rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
-    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
-    tile: UnsafeMutablePointer<Float>
-  ) {
-    gemmShortTile2(
-      Vector.self, rows: rows, aStride: gemmRows, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
