@@ -40,8 +40,9 @@ enum Im2Col {
   /// `ld >= images * outPlane` floats apart; columns past `images * outPlane` are set to zero, so
   /// every element of the `patchSize x ld` block is written.
   ///
-  /// Each input plane is first copied into a zero-bordered plane, so every patch-matrix row is a
-  /// gather of `OW` floats per output row with no bounds logic (vectorised for strides 1 and 2).
+  /// With stride 1, each input plane is first copied into a zero-bordered plane, so every
+  /// patch-matrix row is a copy of `OW` floats per output row with no bounds logic; larger
+  /// strides split it into ``PhasePlanes``, with the same effect.
   static func im2col(
     _ g: ConvolutionGeometry, input: UnsafePointer<Float>, images: Int,
     col: UnsafeMutablePointer<Float>, ld: Int
@@ -54,6 +55,10 @@ enum Im2Col {
     let plane = g.outPlane
     let used = images * plane
     for row in 0..<g.patchSize { zero(col + row * ld + used, count: ld - used) }
+    if g.stride > 1 {
+      stridedIm2col(g, input: input, images: images, col: col, ld: ld)
+      return
+    }
     withPaddedPlane(g) { padded, paddedWidth in
       for i in 0..<images {
         for c in 0..<g.inChannels {
@@ -73,7 +78,7 @@ enum Im2Col {
             for kw in 0..<g.kernelWidth {
               let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
               gatherRows(
-                base + kh * paddedWidth + kw, rowStride: g.stride * paddedWidth, step: g.stride,
+                base + kh * paddedWidth + kw, rowStride: paddedWidth,
                 into: col + row * ld + i * plane, width: g.outWidth, rows: g.outHeight)
             }
           }
@@ -86,9 +91,9 @@ enum Im2Col {
   /// `images` images at `gradient` with the sums of the patch-matrix entries (rows `ld` apart) that
   /// read each pixel.
   ///
-  /// Sums go into a zero-bordered plane (no bounds logic), whose interior is then kept. The
-  /// accumulation order is fixed (image, channel, kernel row, kernel column, output row), so the
-  /// result is deterministic.
+  /// Sums go into a zero-bordered plane (no bounds logic; ``PhasePlanes`` for strides of 2 and
+  /// more), whose interior is then kept. The accumulation order is fixed (image, channel, kernel
+  /// row, kernel column, output row), so the result is deterministic.
   static func col2im(
     _ g: ConvolutionGeometry, col: UnsafePointer<Float>, ld: Int, images: Int,
     gradient: UnsafeMutablePointer<Float>
@@ -104,6 +109,10 @@ enum Im2Col {
       }
       return
     }
+    if g.stride > 1 {
+      stridedCol2im(g, col: col, ld: ld, images: images, gradient: gradient)
+      return
+    }
     let plane = g.outPlane
     withPaddedPlane(g) { padded, paddedWidth in
       let paddedCount = paddedWidth * (g.height + 2 * g.padding)
@@ -117,8 +126,7 @@ enum Im2Col {
               let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
               scatterAddRows(
                 col + row * ld + i * plane, into: target + kh * paddedWidth + kw,
-                rowStride: g.stride * paddedWidth,
-                step: g.stride, width: g.outWidth, rows: g.outHeight)
+                rowStride: paddedWidth, width: g.outWidth, rows: g.outHeight)
             }
           }
           if let padded {
@@ -133,59 +141,35 @@ enum Im2Col {
     }
   }
 
-  /// Calls `body(plane, width)` with a zeroed scratch plane of `(H + 2p) x (W + 2p)` floats (plus
-  /// 32 floats of slack for the stride-2 gathers, which read one float past a row) and its row
-  /// length, or with `nil` and `W` for an unpadded stride-1 convolution (the plane serves as is).
+  /// Calls `body(plane, width)` with a zeroed scratch plane of `(H + 2p) x (W + 2p)` floats and
+  /// its row length, or with `nil` and `W` for an unpadded convolution (the plane serves as is).
+  /// For stride 1 (larger strides use ``PhasePlanes``).
   @inline(__always)
   static func withPaddedPlane(
     _ g: ConvolutionGeometry, _ body: (UnsafeMutablePointer<Float>?, Int) -> Void
   ) {
-    if g.padding == 0 && g.stride == 1 {
+    if g.padding == 0 {
       body(nil, g.width)
       return
     }
     let width = g.width + 2 * g.padding
-    let count = width * (g.height + 2 * g.padding) + 32
+    let count = width * (g.height + 2 * g.padding)
     withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { buffer in
       buffer.initialize(repeating: 0)
       body(buffer.baseAddress, width)
     }
   }
 
-  /// Copies `rows` rows of `width` floats to consecutive rows at `to`: element `j` of row `r` is
-  /// `from[r * rowStride + j * step]`. Steps 1 (with dedicated loops for widths 8 and multiples of
-  /// 16) and 2 are vectorised.
+  /// Copies `rows` rows of `width` floats, `rowStride` apart at `from`, to consecutive rows at
+  /// `to` (dedicated loops for widths 8 and multiples of 16).
   @inline(__always)
   static func gatherRows(
-    _ from: UnsafePointer<Float>, rowStride stride: Int, step: Int,
-    into to: UnsafeMutablePointer<Float>,
+    _ from: UnsafePointer<Float>, rowStride stride: Int, into to: UnsafeMutablePointer<Float>,
     width: Int, rows: Int
   ) {
     typealias V = SIMD16<Float>
     typealias H = SIMD8<Float>
-    if step == 2 {
-      // Even lanes of two consecutive vectors (reads one float past the last element used).
-      for r in 0..<rows {
-        let source = from + r * stride
-        let target = to + r * width
-        var j = 0
-        while j + 16 <= width {
-          let low = UnsafeRawPointer(source + 2 * j).loadUnaligned(as: V.self)
-          let high = UnsafeRawPointer(source + 2 * j + 16).loadUnaligned(as: V.self)
-          UnsafeMutableRawPointer(target + j).storeBytes(
-            of: V(lowHalf: low.evenHalf, highHalf: high.evenHalf), as: V.self)
-          j += 16
-        }
-        while j < width {
-          target[j] = source[2 * j]
-          j += 1
-        }
-      }
-    } else if step != 1 {
-      for r in 0..<rows {
-        for j in 0..<width { to[r * width + j] = from[r * stride + j * step] }
-      }
-    } else if width == 8 {
+    if width == 8 {
       var r = 0
       while r + 2 <= rows {
         let low = UnsafeRawPointer(from + r * stride).loadUnaligned(as: H.self)
@@ -212,43 +196,16 @@ enum Im2Col {
     }
   }
 
-  /// The adjoint of ``gatherRows(_:rowStride:step:into:width:rows:)``: adds consecutive rows of
-  /// `width` floats at `from` into `to[r * rowStride + j * step]`.
+  /// The adjoint of ``gatherRows(_:rowStride:into:width:rows:)``: adds consecutive rows of
+  /// `width` floats at `from` into the rows `rowStride` apart at `to`.
   @inline(__always)
   static func scatterAddRows(
     _ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, rowStride stride: Int,
-    step: Int,
     width: Int, rows: Int
   ) {
     typealias V = SIMD16<Float>
     typealias H = SIMD8<Float>
-    if step == 2 {
-      // Add into the even lanes of two consecutive vectors, keeping the odd lanes.
-      for r in 0..<rows {
-        let source = from + r * width
-        let target = to + r * stride
-        var j = 0
-        while j + 16 <= width {
-          let values = UnsafeRawPointer(source + j).loadUnaligned(as: V.self)
-          let low = UnsafeMutableRawPointer(target + 2 * j)
-          let high = UnsafeMutableRawPointer(target + 2 * j + 16)
-          let first = low.loadUnaligned(as: V.self)
-          let second = high.loadUnaligned(as: V.self)
-          low.storeBytes(of: interleave(first.evenHalf + values.lowHalf, first.oddHalf), as: V.self)
-          high.storeBytes(
-            of: interleave(second.evenHalf + values.highHalf, second.oddHalf), as: V.self)
-          j += 16
-        }
-        while j < width {
-          target[2 * j] += source[j]
-          j += 1
-        }
-      }
-    } else if step != 1 {
-      for r in 0..<rows {
-        for j in 0..<width { to[r * stride + j * step] += from[r * width + j] }
-      }
-    } else if width == 8 {
+    if width == 8 {
       var r = 0
       while r + 2 <= rows {
         let pair = UnsafeRawPointer(from + r * 8).loadUnaligned(as: V.self)
