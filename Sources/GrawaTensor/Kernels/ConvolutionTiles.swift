@@ -36,9 +36,10 @@ enum ConvolutionKernels {
   static func panelRows(_ variant: KernelVariant) -> Int { variant.shapes.convolution[0] }
 
   /// Packs the `rows x depth` matrix with element `(i, p)` at
-  /// `src[i * rowStride + p * depthStride]` into panels of `panelRows` rows:
-  /// `dst[(i / R) * depth * R + p * R + i % R]`, rows past `rows` zero.
-  /// Needs `ceil(rows / R) * R * depth` floats.
+  /// `src[i * rowStride + p * depthStride]` into `ceil(rows / R)` panels of `R = panelRows` rows
+  /// apiece, panel `j` holding the rows ``panelBounds(_:rows:panelRows:)`` (at most `R`, nearly
+  /// equal): row `i = start + r` of panel `j` at `dst[j * depth * R + p * R + r]`, the slots past
+  /// the panel's rows zero. Needs `ceil(rows / R) * R * depth` floats.
   static func pack(
     _ src: UnsafePointer<Float>, rows: Int, depth: Int, rowStride: Int, depthStride: Int,
     panelRows: Int, into dst: UnsafeMutablePointer<Float>
@@ -46,9 +47,10 @@ enum ConvolutionKernels {
     let panels = (rows + panelRows - 1) / panelRows
     for panel in 0..<panels {
       let out = dst + panel * depth * panelRows
+      let bounds = panelBounds(panel, rows: rows, panelRows: panelRows)
       for r in 0..<panelRows {
-        let i = panel * panelRows + r
-        if i < rows {
+        let i = bounds.lowerBound + r
+        if i < bounds.upperBound {
           let from = src + i * rowStride
           for p in 0..<depth { out[p * panelRows + r] = from[p * depthStride] }
         } else {
@@ -274,14 +276,22 @@ enum ConvolutionKernels {
   ) {
     let panelRows = K.convolutionRows
     let w = K.Vector.scalarCount
+    let panelCount = (rows + panelRows - 1) / panelRows
     @inline(__always) func panels(_ b0: Int, _ b1: Int, _ c0: Int, _ c1: Int) {
-      var row = 0
-      while row < rows {
-        K.convolutionTile(
-          depth: depth, a: a + row * depth, b: b + b0, offsets: offsets, secondB: b1 - b0,
-          c: c + row * ldc + c0, secondC: c1 - c0, ldc: ldc, rows: min(panelRows, rows - row),
-          bias: bias.map { $0 + row })
-        row += panelRows
+      for panel in 0..<panelCount {
+        let bounds = panelBounds(panel, rows: rows, panelRows: panelRows)
+        let row = bounds.lowerBound
+        if bounds.count == panelRows {
+          K.convolutionTile(
+            depth: depth, a: a + panel * panelRows * depth, b: b + b0, offsets: offsets,
+            secondB: b1 - b0, c: c + row * ldc + c0, secondC: c1 - c0, ldc: ldc, rows: panelRows,
+            bias: bias.map { $0 + row })
+        } else {
+          K.convolutionShortTile(
+            depth: depth, a: a + panel * panelRows * depth, b: b + b0, offsets: offsets,
+            secondB: b1 - b0, c: c + row * ldc + c0, secondC: c1 - c0, ldc: ldc,
+            rows: bounds.count, bias: bias.map { $0 + row })
+        }
       }
     }
     for t in range {
