@@ -236,6 +236,38 @@ final class ShapeTests: XCTestCase {
     }
   }
 
+  /// Large enough to be copied on several threads (by batch index; the 17-channel part's
+  /// gradient too), forward and backward: the same values as the one-thread copy and as the
+  /// definition.
+  func testConcatenate_largeOnTwoThreads_matchesNaiveAndOneThread() throws {
+    var random = TestRandom(seed: 23)
+    let inputs = [5, 17, 3].map { random.tensor([7, $0, 48, 48]) }
+    let seed = random.tensor([7, 25, 48, 48])
+    func run(threads: Int) throws -> [Tensor] {
+      try ComputeThreads.withLimit(threads) {
+        let leaves = inputs.map { $0.requiringGradient() }
+        let c = try Tensor.concatenate(leaves, axis: 1)
+        try c.backward(seed: seed)
+        return [c] + leaves.map { $0.gradient! }
+      }
+    }
+    let two = try run(threads: 2)
+    XCTAssertEqual(two, try run(threads: 1))
+    XCTAssertEqual(two[0], naiveConcatenate(inputs, axis: 1))
+    // The gradient of each part is its slice of the seed.
+    var offset = 0
+    for (part, input) in zip(two.dropFirst(), inputs) {
+      let extent = input.shape[1]
+      var expected: [Float] = []
+      for n in 0..<7 {
+        let start = (n * 25 + offset) * 48 * 48
+        expected += seed.scalars[start..<(start + extent * 48 * 48)]
+      }
+      XCTAssertEqual(part.scalars, expected)
+      offset += extent
+    }
+  }
+
   func testConcatenate_axis3_valuesOfRank4() throws {
     let a = try Tensor(shape: [1, 1, 2, 1], scalars: [1, 2])
     let b = try Tensor(shape: [1, 1, 2, 2], scalars: [3, 4, 5, 6])
