@@ -60,7 +60,7 @@ final class ConvolutionShortTileTests: XCTestCase {
                 full.withUnsafeMutableBufferPointer { c in
                   K.convolutionTile(
                     depth: depth, a: pa.baseAddress!, b: pb.baseAddress!, offsets: po.baseAddress!,
-                    secondB: 40, c: c.baseAddress!, secondC: 2 * width, ldc: ldc, rows: rowsFull,
+                    secondB: 40, c: c.baseAddress!, secondC: 2 * width, ldc: ldc,
                     bias: biasPointer)
                 }
                 short.withUnsafeMutableBufferPointer { c in

@@ -62,166 +62,38 @@ enum ConvolutionKernels {
 
   // MARK: - Product tiles
 
-  /// `C[r, 0..<2w] = bias[r] + sum_p A[r, p] * B[p, 0..<2w]` for `r < rows` (at most 8), where
-  /// `a` is one packed panel (`depth` groups of 8) and `C`'s rows are `ldc` apart.
+  /// `C[i, 0..<2w] = bias[i] + sum_p A[i, p] * B[p, 0..<2w]` for the first `r` rows (1 ... 8)
+  /// of a tile two vectors wide, where `a` is one packed weight panel (`depth` groups of `aStride`
+  /// floats; rows past `r` are not read) and `C`'s rows are `ldc` apart. The full tiles of every
+  /// variant (8 rows on AVX-512 and NEON, 6 on AVX2 and generic) and their short tiles (see
+  /// ``shortTile2(_:rows:aStride:depth:a:b:offsets:secondB:c:secondC:ldc:bias:)``) are this loop.
   ///
   /// The `2w` columns are two vectors: in row `p` of `B` they start at `b + offsets[p]` and
-  /// `secondB` floats further; in row `r` of `C` at `c + r * ldc` and `secondC` further. (On
+  /// `secondB` floats further; in row `i` of `C` at `c + i * ldc` and `secondC` further. (On
   /// AVX-512, two output rows of a 16-pixel-wide image make one tile.) The vectors may coincide,
   /// in which case both store the same values. The sum over `p` runs in order, one fused
-  /// multiply-add per step.
+  /// multiply-add per step. Inlined with a constant `r`, so the rows past it fold away.
   @inline(__always)
-  static func tile8x2<V: SIMD>(
-    _: V.Type, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    offsets: UnsafePointer<Int>, secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int,
-    ldc: Int, rows: Int, bias: UnsafePointer<Float>?
+  static func tile2<V: SIMD>(
+    _: V.Type, rows r: Int, aStride: Int, depth: Int, a: UnsafePointer<Float>,
+    b: UnsafePointer<Float>, offsets: UnsafePointer<Int>, secondB: Int,
+    c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, bias: UnsafePointer<Float>?
   ) where V.Scalar == Float {
-    var c00 = V()
-    var c01 = V()
-    var c10 = V()
-    var c11 = V()
-    var c20 = V()
-    var c21 = V()
-    var c30 = V()
-    var c31 = V()
-    var c40 = V()
-    var c41 = V()
-    var c50 = V()
-    var c51 = V()
-    var c60 = V()
-    var c61 = V()
-    var c70 = V()
-    var c71 = V()
-    if let bias {
-      // Rows past `rows` are never stored, so they may start from any value.
-      let last = rows - 1
-      c00 = V(repeating: bias[0])
-      c10 = V(repeating: bias[min(1, last)])
-      c20 = V(repeating: bias[min(2, last)])
-      c30 = V(repeating: bias[min(3, last)])
-      c40 = V(repeating: bias[min(4, last)])
-      c50 = V(repeating: bias[min(5, last)])
-      c60 = V(repeating: bias[min(6, last)])
-      c70 = V(repeating: bias[min(7, last)])
-      (c01, c11, c21, c31, c41, c51, c61, c71) = (c00, c10, c20, c30, c40, c50, c60, c70)
-    }
+    var sums = TileRows2<V>(r, bias: bias)
     var pa = a
     let base = UnsafeRawPointer(b)
     let second = secondB &* 4
     for p in 0..<depth {
       let pb = base + offsets[p] &* 4
-      let b0 = pb.loadUnaligned(as: V.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: second, as: V.self)
-      var av = V(repeating: pa[0])
-      c00.addProduct(av, b0)
-      c01.addProduct(av, b1)
-      av = V(repeating: pa[1])
-      c10.addProduct(av, b0)
-      c11.addProduct(av, b1)
-      av = V(repeating: pa[2])
-      c20.addProduct(av, b0)
-      c21.addProduct(av, b1)
-      av = V(repeating: pa[3])
-      c30.addProduct(av, b0)
-      c31.addProduct(av, b1)
-      av = V(repeating: pa[4])
-      c40.addProduct(av, b0)
-      c41.addProduct(av, b1)
-      av = V(repeating: pa[5])
-      c50.addProduct(av, b0)
-      c51.addProduct(av, b1)
-      av = V(repeating: pa[6])
-      c60.addProduct(av, b0)
-      c61.addProduct(av, b1)
-      av = V(repeating: pa[7])
-      c70.addProduct(av, b0)
-      c71.addProduct(av, b1)
-      pa += 8
+      sums.addProducts(
+        r, pa, pb.loadUnaligned(as: V.self), pb.loadUnaligned(fromByteOffset: second, as: V.self))
+      pa += aStride
     }
-    @inline(__always) func store(_ row: Int, _ first: V, _ other: V) {
-      let raw = UnsafeMutableRawPointer(c + row * ldc)
+    sums.forEachRow(r) { i, first, other in
+      let raw = UnsafeMutableRawPointer(c + i * ldc)
       raw.storeBytes(of: first, as: V.self)
       raw.storeBytes(of: other, toByteOffset: secondC &* 4, as: V.self)
     }
-    store(0, c00, c01)
-    if rows > 1 { store(1, c10, c11) }
-    if rows > 2 { store(2, c20, c21) }
-    if rows > 3 { store(3, c30, c31) }
-    if rows > 4 { store(4, c40, c41) }
-    if rows > 5 { store(5, c50, c51) }
-    if rows > 6 { store(6, c60, c61) }
-    if rows > 7 { store(7, c70, c71) }
-  }
-
-  /// The 6-row form of ``tile8x2(_:depth:a:b:offsets:secondB:c:secondC:ldc:rows:bias:)``
-  /// (`a` holds `depth` groups of 6; `rows <= 6`), for register files of 16 vectors.
-  @inline(__always)
-  static func tile6x2<V: SIMD>(
-    _: V.Type, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    offsets: UnsafePointer<Int>, secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int,
-    ldc: Int, rows: Int, bias: UnsafePointer<Float>?
-  ) where V.Scalar == Float {
-    var c00 = V()
-    var c01 = V()
-    var c10 = V()
-    var c11 = V()
-    var c20 = V()
-    var c21 = V()
-    var c30 = V()
-    var c31 = V()
-    var c40 = V()
-    var c41 = V()
-    var c50 = V()
-    var c51 = V()
-    if let bias {
-      // Rows past `rows` are never stored, so they may start from any value.
-      let last = rows - 1
-      c00 = V(repeating: bias[0])
-      c10 = V(repeating: bias[min(1, last)])
-      c20 = V(repeating: bias[min(2, last)])
-      c30 = V(repeating: bias[min(3, last)])
-      c40 = V(repeating: bias[min(4, last)])
-      c50 = V(repeating: bias[min(5, last)])
-      (c01, c11, c21, c31, c41, c51) = (c00, c10, c20, c30, c40, c50)
-    }
-    var pa = a
-    let base = UnsafeRawPointer(b)
-    let second = secondB &* 4
-    for p in 0..<depth {
-      let pb = base + offsets[p] &* 4
-      let b0 = pb.loadUnaligned(as: V.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: second, as: V.self)
-      var av = V(repeating: pa[0])
-      c00.addProduct(av, b0)
-      c01.addProduct(av, b1)
-      av = V(repeating: pa[1])
-      c10.addProduct(av, b0)
-      c11.addProduct(av, b1)
-      av = V(repeating: pa[2])
-      c20.addProduct(av, b0)
-      c21.addProduct(av, b1)
-      av = V(repeating: pa[3])
-      c30.addProduct(av, b0)
-      c31.addProduct(av, b1)
-      av = V(repeating: pa[4])
-      c40.addProduct(av, b0)
-      c41.addProduct(av, b1)
-      av = V(repeating: pa[5])
-      c50.addProduct(av, b0)
-      c51.addProduct(av, b1)
-      pa += 6
-    }
-    @inline(__always) func store(_ row: Int, _ first: V, _ other: V) {
-      let raw = UnsafeMutableRawPointer(c + row * ldc)
-      raw.storeBytes(of: first, as: V.self)
-      raw.storeBytes(of: other, toByteOffset: secondC &* 4, as: V.self)
-    }
-    store(0, c00, c01)
-    if rows > 1 { store(1, c10, c11) }
-    if rows > 2 { store(2, c20, c21) }
-    if rows > 3 { store(3, c30, c31) }
-    if rows > 4 { store(4, c40, c41) }
-    if rows > 5 { store(5, c50, c51) }
   }
 
   // MARK: - Whole products
@@ -284,7 +156,7 @@ enum ConvolutionKernels {
         if bounds.count == panelRows {
           K.convolutionTile(
             depth: depth, a: a + panel * panelRows * depth, b: b + b0, offsets: offsets,
-            secondB: b1 - b0, c: c + row * ldc + c0, secondC: c1 - c0, ldc: ldc, rows: panelRows,
+            secondB: b1 - b0, c: c + row * ldc + c0, secondC: c1 - c0, ldc: ldc,
             bias: bias.map { $0 + row })
         } else {
           K.convolutionShortTile(

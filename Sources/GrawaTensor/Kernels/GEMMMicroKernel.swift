@@ -59,171 +59,45 @@ func gemmUpdate<V: SIMD>(
   }
 }
 
-/// Computes one full 8 x (2 vectors) register tile:
-/// `C[0..<8, 0..<2w] = alpha * Apanel * Bpanel + beta * C`.
+/// Computes the first `r` rows (1 ... 8) of a register tile two vectors wide:
+/// `C[0..<r, 0..<2w] = alpha * Apanel[0..<r] * Bpanel + beta * C`. The full tiles of the
+/// two-vector variants (8 rows on AVX-512, 6 on AVX2 and generic) and their short tiles (see
+/// ``gemmShortTile2(_:rows:aStride:_:_:_:_:_:_:_:_:)``) are this loop.
 ///
-/// `a` is a packed A panel (`kc` groups of 8 floats); `b` holds `kc` rows of `2w` floats,
-/// `bRowBytes` apart (a packed B panel); `c` has row stride `ldc`.
+/// `a` is a packed A panel with `aStride` floats per step (the variant's `gemmRows`; rows past
+/// `r` are not read); `b` holds `kc` rows of `2w` floats, `bRowBytes` apart (a packed B panel);
+/// `c` has row stride `ldc`. Inlined with a constant `r`, so the rows past it fold away.
 @inline(__always)
-func gemmTile8x2<V: SIMD>(
-  _: V.Type, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
-  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
+func gemmTile2<V: SIMD>(
+  _: V.Type, rows r: Int, aStride: Int, _ kc: Int, _ a: UnsafePointer<Float>,
+  _ b: UnsafeRawPointer, _ bRowBytes: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+  _ alpha: Float, _ beta: Float
 ) where V.Scalar == Float {
   let step = MemoryLayout<V>.stride
-  var c00 = V()
-  var c01 = V()
-  var c10 = V()
-  var c11 = V()
-  var c20 = V()
-  var c21 = V()
-  var c30 = V()
-  var c31 = V()
-  var c40 = V()
-  var c41 = V()
-  var c50 = V()
-  var c51 = V()
-  var c60 = V()
-  var c61 = V()
-  var c70 = V()
-  var c71 = V()
-  gemmPrefetchTile(c, ldc, rows: 8, columns: 2 * V.scalarCount)
+  var sums = TileRows2<V>()
+  gemmPrefetchTile(c, ldc, rows: r, columns: 2 * V.scalarCount)
   var pa = a
   var pb = b
   var p = 0
   while p < kc {
     let b0 = pb.loadUnaligned(as: V.self)
     let b1 = pb.loadUnaligned(fromByteOffset: step, as: V.self)
-    var av = V(repeating: pa[0])
-    c00.addProduct(av, b0)
-    c01.addProduct(av, b1)
-    av = V(repeating: pa[1])
-    c10.addProduct(av, b0)
-    c11.addProduct(av, b1)
-    av = V(repeating: pa[2])
-    c20.addProduct(av, b0)
-    c21.addProduct(av, b1)
-    av = V(repeating: pa[3])
-    c30.addProduct(av, b0)
-    c31.addProduct(av, b1)
-    av = V(repeating: pa[4])
-    c40.addProduct(av, b0)
-    c41.addProduct(av, b1)
-    av = V(repeating: pa[5])
-    c50.addProduct(av, b0)
-    c51.addProduct(av, b1)
-    av = V(repeating: pa[6])
-    c60.addProduct(av, b0)
-    c61.addProduct(av, b1)
-    av = V(repeating: pa[7])
-    c70.addProduct(av, b0)
-    c71.addProduct(av, b1)
-    pa += 8
+    sums.addProducts(r, pa, b0, b1)
+    pa += aStride
     pb += bRowBytes
     p &+= 1
   }
   let alphaV = V(repeating: alpha)
   let betaV = V(repeating: beta)
   let w = V.scalarCount
-  var row = c
-  gemmUpdate(row, c00, alphaV, beta, betaV)
-  gemmUpdate(row + w, c01, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c10, alphaV, beta, betaV)
-  gemmUpdate(row + w, c11, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c20, alphaV, beta, betaV)
-  gemmUpdate(row + w, c21, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c30, alphaV, beta, betaV)
-  gemmUpdate(row + w, c31, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c40, alphaV, beta, betaV)
-  gemmUpdate(row + w, c41, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c50, alphaV, beta, betaV)
-  gemmUpdate(row + w, c51, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c60, alphaV, beta, betaV)
-  gemmUpdate(row + w, c61, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c70, alphaV, beta, betaV)
-  gemmUpdate(row + w, c71, alphaV, beta, betaV)
-}
-
-/// Computes one full 6 x (2 vectors) register tile (see
-/// ``gemmTile8x2(_:_:_:_:_:_:_:_:_:)``; A panels hold groups of 6 floats).
-@inline(__always)
-func gemmTile6x2<V: SIMD>(
-  _: V.Type, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
-  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
-) where V.Scalar == Float {
-  let step = MemoryLayout<V>.stride
-  var c00 = V()
-  var c01 = V()
-  var c10 = V()
-  var c11 = V()
-  var c20 = V()
-  var c21 = V()
-  var c30 = V()
-  var c31 = V()
-  var c40 = V()
-  var c41 = V()
-  var c50 = V()
-  var c51 = V()
-  gemmPrefetchTile(c, ldc, rows: 6, columns: 2 * V.scalarCount)
-  var pa = a
-  var pb = b
-  var p = 0
-  while p < kc {
-    let b0 = pb.loadUnaligned(as: V.self)
-    let b1 = pb.loadUnaligned(fromByteOffset: step, as: V.self)
-    var av = V(repeating: pa[0])
-    c00.addProduct(av, b0)
-    c01.addProduct(av, b1)
-    av = V(repeating: pa[1])
-    c10.addProduct(av, b0)
-    c11.addProduct(av, b1)
-    av = V(repeating: pa[2])
-    c20.addProduct(av, b0)
-    c21.addProduct(av, b1)
-    av = V(repeating: pa[3])
-    c30.addProduct(av, b0)
-    c31.addProduct(av, b1)
-    av = V(repeating: pa[4])
-    c40.addProduct(av, b0)
-    c41.addProduct(av, b1)
-    av = V(repeating: pa[5])
-    c50.addProduct(av, b0)
-    c51.addProduct(av, b1)
-    pa += 6
-    pb += bRowBytes
-    p &+= 1
+  sums.forEachRow(r) { i, first, second in
+    gemmUpdate(c + i * ldc, first, alphaV, beta, betaV)
+    gemmUpdate(c + i * ldc + w, second, alphaV, beta, betaV)
   }
-  let alphaV = V(repeating: alpha)
-  let betaV = V(repeating: beta)
-  let w = V.scalarCount
-  var row = c
-  gemmUpdate(row, c00, alphaV, beta, betaV)
-  gemmUpdate(row + w, c01, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c10, alphaV, beta, betaV)
-  gemmUpdate(row + w, c11, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c20, alphaV, beta, betaV)
-  gemmUpdate(row + w, c21, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c30, alphaV, beta, betaV)
-  gemmUpdate(row + w, c31, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c40, alphaV, beta, betaV)
-  gemmUpdate(row + w, c41, alphaV, beta, betaV)
-  row += ldc
-  gemmUpdate(row, c50, alphaV, beta, betaV)
-  gemmUpdate(row + w, c51, alphaV, beta, betaV)
 }
 
-/// Computes one full 8 x (3 vectors) register tile (see
-/// ``gemmTile8x2(_:_:_:_:_:_:_:_:_:)``; B panel rows hold `3w` floats).
+/// Computes one full 8 x (3 vectors) register tile (as
+/// ``gemmTile2(_:rows:aStride:_:_:_:_:_:_:_:_:)`` with 8 rows; B panel rows hold `3w` floats).
 @inline(__always)
 func gemmTile8x3<V: SIMD>(
   _: V.Type, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,

@@ -142,8 +142,8 @@ enum Im2Col {
   }
 
   /// Calls `body(plane, width)` with a zeroed scratch plane of `(H + 2p) x (W + 2p)` floats and
-  /// its row length, or with `nil` and `W` for an unpadded convolution (the plane serves as is).
-  /// For stride 1 (larger strides use ``PhasePlanes``).
+  /// its row length, or with `nil` and `W` without padding (the plane serves as is). Stride 1
+  /// only: larger strides use ``PhasePlanes``.
   @inline(__always)
   static func withPaddedPlane(
     _ g: ConvolutionGeometry, _ body: (UnsafeMutablePointer<Float>?, Int) -> Void

@@ -16,7 +16,7 @@ protocol KernelShapes {
   static var gemmRows: Int { get }
   /// Vectors per row of the SGEMM register tile.
   static var gemmVectors: Int { get }
-  /// One full SGEMM register tile (see ``gemmTile8x2(_:_:_:_:_:_:_:_:_:)``).
+  /// One full SGEMM register tile (see ``gemmTile2(_:rows:aStride:_:_:_:_:_:_:_:_:)``).
   static func gemmTile(
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float)
@@ -30,11 +30,11 @@ protocol KernelShapes {
 
   /// Rows of the convolution tile (rows of a packed weight panel).
   static var convolutionRows: Int { get }
-  /// One convolution tile of `convolutionRows` x 2 vectors (see
-  /// ``ConvolutionKernels/tile8x2(_:depth:a:b:offsets:secondB:c:secondC:ldc:rows:bias:)``).
+  /// One full convolution tile of `convolutionRows` x 2 vectors (see
+  /// ``ConvolutionKernels/tile2(_:rows:aStride:depth:a:b:offsets:secondB:c:secondC:ldc:bias:)``).
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
+    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int,
     bias: UnsafePointer<Float>?)
 
   /// `x` rows (output-gradient channels) of the weight-gradient dot-product tile.
@@ -101,18 +101,18 @@ enum AVX512Kernels: KernelShapes {
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
-    gemmTile8x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+    gemmTile2(Vector.self, rows: 8, aStride: 8, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
+    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int,
     bias: UnsafePointer<Float>?
   ) {
-    ConvolutionKernels.tile8x2(
-      Vector.self, depth: depth, a: a, b: b, offsets: offsets, secondB: secondB, c: c,
-      secondC: secondC, ldc: ldc, rows: rows, bias: bias)
+    ConvolutionKernels.tile2(
+      Vector.self, rows: 8, aStride: 8, depth: depth, a: a, b: b, offsets: offsets,
+      secondB: secondB, c: c, secondC: secondC, ldc: ldc, bias: bias)
   }
 
   // 4 x 5: 20 accumulators and 9 operands fit 32 registers even when the compiler issues every
@@ -148,18 +148,18 @@ enum AVX2Kernels: KernelShapes {
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
-    gemmTile6x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+    gemmTile2(Vector.self, rows: 6, aStride: 6, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
+    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int,
     bias: UnsafePointer<Float>?
   ) {
-    ConvolutionKernels.tile6x2(
-      Vector.self, depth: depth, a: a, b: b, offsets: offsets, secondB: secondB, c: c,
-      secondC: secondC, ldc: ldc, rows: rows, bias: bias)
+    ConvolutionKernels.tile2(
+      Vector.self, rows: 6, aStride: 6, depth: depth, a: a, b: b, offsets: offsets,
+      secondB: secondB, c: c, secondC: secondC, ldc: ldc, bias: bias)
   }
 
   @inline(never)
@@ -211,12 +211,12 @@ enum NEONKernels: KernelShapes {
   @inline(never)
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
+    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int,
     bias: UnsafePointer<Float>?
   ) {
-    ConvolutionKernels.tile8x2(
-      Vector.self, depth: depth, a: a, b: b, offsets: offsets, secondB: secondB, c: c,
-      secondC: secondC, ldc: ldc, rows: rows, bias: bias)
+    ConvolutionKernels.tile2(
+      Vector.self, rows: 8, aStride: 8, depth: depth, a: a, b: b, offsets: offsets,
+      secondB: secondB, c: c, secondC: secondC, ldc: ldc, bias: bias)
   }
 
   // 4 x 5: 20 accumulators and 9 operands fit 32 registers even when the compiler issues every
@@ -253,18 +253,18 @@ enum GenericKernels: KernelShapes {
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ bRowBytes: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
   ) {
-    gemmTile6x2(Vector.self, kc, a, b, bRowBytes, c, ldc, alpha, beta)
+    gemmTile2(Vector.self, rows: 6, aStride: 6, kc, a, b, bRowBytes, c, ldc, alpha, beta)
   }
 
   @inline(never)
   static func convolutionTile(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int, rows: Int,
+    secondB: Int, c: UnsafeMutablePointer<Float>, secondC: Int, ldc: Int,
     bias: UnsafePointer<Float>?
   ) {
-    ConvolutionKernels.tile6x2(
-      Vector.self, depth: depth, a: a, b: b, offsets: offsets, secondB: secondB, c: c,
-      secondC: secondC, ldc: ldc, rows: rows, bias: bias)
+    ConvolutionKernels.tile2(
+      Vector.self, rows: 6, aStride: 6, depth: depth, a: a, b: b, offsets: offsets,
+      secondB: secondB, c: c, secondC: secondC, ldc: ldc, bias: bias)
   }
 
   @inline(never)
