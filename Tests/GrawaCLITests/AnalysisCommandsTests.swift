@@ -4,16 +4,23 @@ import XCTest
 
 /// End-to-end tests of `analyze`, `vincent` and `plot` on the built binary.
 final class AnalysisCommandsTests: XCTestCase {
-  private var directories: [URL] = []
+  private var temporaryPaths: [URL] = []
 
   override func tearDown() {
-    for directory in directories { try? FileManager.default.removeItem(at: directory) }
+    for path in temporaryPaths { try? FileManager.default.removeItem(at: path) }
     super.tearDown()
   }
 
   private func directory() -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("grawa-analysis-\(UUID())")
-    directories.append(url)
+    temporaryPaths.append(url)
+    return url
+  }
+
+  /// A fresh temporary file path ending in `.svg`, removed after the test.
+  private func svgFile() -> URL {
+    let url = directory().appendingPathExtension("svg")
+    temporaryPaths.append(url)
     return url
   }
 
@@ -55,7 +62,7 @@ final class AnalysisCommandsTests: XCTestCase {
   }
 
   func testVincent_printsOneRowPerStrategyAndWritesAWellFormedPicture() throws {
-    let picture = directory().appendingPathExtension("svg")
+    let picture = svgFile()
     let outcome = try CommandLineTests.run(["vincent", "--steps", "40", "--output", picture.path])
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
     for name in ["easgd", "lsgd", "grawa", "mgrawa", "lgrawa"] {
@@ -95,7 +102,7 @@ final class AnalysisCommandsTests: XCTestCase {
     let second = directory()
     try tinyRun("lsgd", into: first)
     try tinyRun("easgd", into: second)
-    let chart = directory().appendingPathExtension("svg")
+    let chart = svgFile()
     let outcome = try CommandLineTests.run(["plot", first.path, second.path, "-o", chart.path])
     XCTAssertEqual(outcome.status, 0, outcome.standardError)
     let document = try XMLDocument(contentsOf: chart)
