@@ -62,6 +62,30 @@ final class PatchMatrixTests: XCTestCase {
     return ((i * g.inChannels + c) * g.height + h) * g.width + w
   }
 
+  /// Calls `body(entry, pixel)` for every entry of the patch matrix of `images` images (rows `ld`
+  /// apart) with the input pixel it reads (nil in the padding), image by image, channel by
+  /// channel, then kernel row, kernel column, output row and column.
+  private func forEachEntry(
+    _ g: ConvolutionGeometry, images: Int, ld: Int, _ body: (Int, Int?) -> Void
+  ) {
+    for i in 0..<images {
+      for c in 0..<g.inChannels {
+        for kh in 0..<g.kernelHeight {
+          for kw in 0..<g.kernelWidth {
+            let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
+            for oh in 0..<g.outHeight {
+              for ow in 0..<g.outWidth {
+                body(
+                  row * ld + (i * g.outHeight + oh) * g.outWidth + ow,
+                  pixel(g, c: c, kh: kh, kw: kw, i: i, oh: oh, ow: ow))
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testIm2col_writesEveryEntryOfItsDefinition() {
     for testCase in cases {
       let g = testCase.geometry
@@ -75,22 +99,12 @@ final class PatchMatrixTests: XCTestCase {
         }
       }
       var wrong = 0
-      for c in 0..<g.inChannels {
-        for kh in 0..<g.kernelHeight {
-          for kw in 0..<g.kernelWidth {
-            let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
-            for i in 0..<testCase.images {
-              for oh in 0..<g.outHeight {
-                for ow in 0..<g.outWidth {
-                  let expected = pixel(g, c: c, kh: kh, kw: kw, i: i, oh: oh, ow: ow).map { x[$0] } ?? 0
-                  let got = col[row * ld + (i * g.outHeight + oh) * g.outWidth + ow]
-                  if got.bitPattern != expected.bitPattern { wrong += 1 }
-                }
-              }
-            }
-            for j in used..<ld where col[row * ld + j].bitPattern != Float(0).bitPattern { wrong += 1 }
-          }
-        }
+      forEachEntry(g, images: testCase.images, ld: ld) { entry, pixel in
+        let expected = pixel.map { x[$0] } ?? 0
+        if col[entry].bitPattern != expected.bitPattern { wrong += 1 }
+      }
+      for row in 0..<g.patchSize {
+        for j in used..<ld where col[row * ld + j].bitPattern != Float(0).bitPattern { wrong += 1 }
       }
       XCTAssertEqual(wrong, 0, "\(testCase)")
     }
@@ -105,21 +119,8 @@ final class PatchMatrixTests: XCTestCase {
       let ld = used + 3
       let col = values(g.patchSize * ld, seed: 99)
       var expected = [Float](repeating: 0, count: testCase.images * g.inChannels * g.inPlane)
-      for i in 0..<testCase.images {
-        for c in 0..<g.inChannels {
-          for kh in 0..<g.kernelHeight {
-            for kw in 0..<g.kernelWidth {
-              let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
-              for oh in 0..<g.outHeight {
-                for ow in 0..<g.outWidth {
-                  if let p = pixel(g, c: c, kh: kh, kw: kw, i: i, oh: oh, ow: ow) {
-                    expected[p] += col[row * ld + (i * g.outHeight + oh) * g.outWidth + ow]
-                  }
-                }
-              }
-            }
-          }
-        }
+      forEachEntry(g, images: testCase.images, ld: ld) { entry, pixel in
+        if let pixel { expected[pixel] += col[entry] }
       }
       var gradient = [Float](repeating: .nan, count: expected.count)
       col.withUnsafeBufferPointer { source in

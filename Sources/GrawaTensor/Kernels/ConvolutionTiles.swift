@@ -148,10 +148,14 @@ enum ConvolutionKernels {
   ) {
     let panelRows = K.convolutionRows
     let w = K.Vector.scalarCount
+    // The panels' first rows, once per call: the cut divides by the panel count.
     let panelCount = (rows + panelRows - 1) / panelRows
+    let starts = (0...panelCount).map {
+      $0 < panelCount ? panelBounds($0, rows: rows, panelRows: panelRows).lowerBound : rows
+    }
     @inline(__always) func panels(_ b0: Int, _ b1: Int, _ c0: Int, _ c1: Int) {
       for panel in 0..<panelCount {
-        let bounds = panelBounds(panel, rows: rows, panelRows: panelRows)
+        let bounds = starts[panel]..<starts[panel + 1]
         let row = bounds.lowerBound
         if bounds.count == panelRows {
           K.convolutionTile(
