@@ -43,10 +43,25 @@ enum PoolingKernels {
 
   /// Window maxima, and the in-plane index of each maximum (the first in scan order on ties; a NaN
   /// wins as in PyTorch, so NaNs propagate).
+  ///
+  /// Strides 1 and 2 take eight outputs at a time (``maxPoolPlane(_:input:output:argmax:rows:)``,
+  /// and the halving window's own path); `reference` (for the tests that compare them) runs the
+  /// scalar loops below for every window but the halving one. Both give the same bits.
   static func maxPoolForward(
     _ g: PoolingGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-    argmax: UnsafeMutablePointer<Int32>
+    argmax: UnsafeMutablePointer<Int32>, reference: Bool = false
   ) {
+    if !reference && hasWindowPath(g) {
+      let floats = g.kernelSize * paddedRowLength(g)
+      forEachPlane(g.planes, elements: g.planes * g.inPlane) { plane in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: floats) { rows in
+          maxPoolPlane(
+            g, input: input + plane * g.inPlane, output: output + plane * g.outPlane,
+            argmax: argmax + plane * g.outPlane, rows: rows.baseAddress!)
+        }
+      }
+      return
+    }
     let pairs = g.isHalving ? g.outWidth / 8 * 8 : 0
     forEachPlane(g.planes, elements: g.planes * g.inPlane) { plane in
       let x = input + plane * g.inPlane
