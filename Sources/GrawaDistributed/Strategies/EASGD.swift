@@ -14,6 +14,21 @@ public struct EASGD: DistributedStrategy {
 
     /// A state holding `master`.
     public init(master: [Float]) { self.master = master }
+
+    private enum CodingKeys: String, CodingKey { case master }
+
+    /// Reads a state written by ``encode(to:)``, or an older one (see
+    /// ``KeyedDecodingContainer/decodeFloatVector(forKey:)``).
+    public init(from decoder: any Decoder) throws {
+      master = try decoder.container(keyedBy: CodingKeys.self).decodeFloatVector(forKey: .master)
+    }
+
+    /// Writes the master as one block of bytes
+    /// (``KeyedEncodingContainer/encodeFloatVector(_:forKey:)``).
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encodeFloatVector(master, forKey: .master)
+    }
   }
 
   /// tau, local steps between syncs.

@@ -36,6 +36,24 @@ public struct GRAWAWorkerState: Sendable, Codable, Equatable {
     self.proximityTarget = proximityTarget
     self.localNorms = localNorms
   }
+
+  private enum CodingKeys: String, CodingKey { case proximityTarget, localNorms }
+
+  /// Reads a state written by ``encode(to:)``, or an older one (see
+  /// ``KeyedDecodingContainer/decodeFloatVector(forKey:)``).
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    proximityTarget = try container.decodeFloatVector(forKey: .proximityTarget)
+    localNorms = try container.decodeIfPresent(NormMomentum.self, forKey: .localNorms)
+  }
+
+  /// Writes the proximity target as one block of bytes
+  /// (``KeyedEncodingContainer/encodeFloatVector(_:forKey:)``).
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encodeFloatVector(proximityTarget, forKey: .proximityTarget)
+    try container.encodeIfPresent(localNorms, forKey: .localNorms)
+  }
 }
 
 /// The GRAWA center's state: the norm momentum and what the last sync produced.
@@ -50,6 +68,24 @@ public struct GRAWACenterState: Sendable, Codable, Equatable {
   public init(momentum: NormMomentum? = nil, lastCenter: [Float]? = nil) {
     self.momentum = momentum
     self.lastCenter = lastCenter
+  }
+
+  private enum CodingKeys: String, CodingKey { case momentum, lastCenter }
+
+  /// Reads a state written by ``encode(to:)``, or an older one (see
+  /// ``KeyedDecodingContainer/decodeFloatVector(forKey:)``).
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    momentum = try container.decodeIfPresent(NormMomentum.self, forKey: .momentum)
+    lastCenter = try container.decodeFloatVectorIfPresent(forKey: .lastCenter)
+  }
+
+  /// Writes the last center as one block of bytes
+  /// (``KeyedEncodingContainer/encodeFloatVector(_:forKey:)``).
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encodeIfPresent(momentum, forKey: .momentum)
+    try container.encodeFloatVectorIfPresent(lastCenter, forKey: .lastCenter)
   }
 }
 

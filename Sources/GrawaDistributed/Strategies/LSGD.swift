@@ -22,6 +22,24 @@ public struct LSGD: DistributedStrategy {
       self.recentLosses = recentLosses
       self.proximityTarget = proximityTarget
     }
+
+    private enum CodingKeys: String, CodingKey { case recentLosses, proximityTarget }
+
+    /// Reads a state written by ``encode(to:)``, or an older one (see
+    /// ``KeyedDecodingContainer/decodeFloatVector(forKey:)``).
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      recentLosses = try container.decode([Double].self, forKey: .recentLosses)
+      proximityTarget = try container.decodeFloatVector(forKey: .proximityTarget)
+    }
+
+    /// Writes the proximity target as one block of bytes
+    /// (``KeyedEncodingContainer/encodeFloatVector(_:forKey:)``).
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(recentLosses, forKey: .recentLosses)
+      try container.encodeFloatVector(proximityTarget, forKey: .proximityTarget)
+    }
   }
 
   /// What a worker sends beside its parameters.

@@ -20,9 +20,14 @@ import GrawaTensor
 /// and run it with ``DistributedTrainer``.
 public protocol DistributedStrategy: Sendable {
   /// State each worker keeps between steps (for example the proximity target or running norm
-  /// estimates).
+  /// estimates). It goes into every snapshot and checkpoint as a binary property list: encode a
+  /// vector of one float per parameter with
+  /// ``Swift/KeyedEncodingContainer/encodeFloatVector(_:forKey:)``, which writes it as one block
+  /// (a plain `[Float]` becomes one property-list number per float: seconds and gigabytes for
+  /// models of tens of millions of parameters).
   associatedtype WorkerState: Sendable & Codable = NoState
-  /// State the center keeps between syncs (for example EASGD's master or the norm momentum).
+  /// State the center keeps between syncs (for example EASGD's master or the norm momentum);
+  /// encoded as ``WorkerState`` is.
   associatedtype CenterState: Sendable & Codable = NoState
   /// What a worker sends beside its vector (for example gradient-norm scores or a running loss).
   associatedtype Report: Sendable & Codable = NoState
