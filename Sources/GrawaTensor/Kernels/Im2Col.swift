@@ -37,24 +37,28 @@ struct ConvolutionGeometry: Equatable {
 /// padding.
 enum Im2Col {
   /// Fills the patch matrix of `images` images starting at `input` (NCHW) into `col`, with rows
-  /// `ld >= images * outPlane` floats apart; columns past `images * outPlane` are set to zero, so
-  /// every element of the `patchSize x ld` block is written.
+  /// `ld >= images * outPlane` floats apart; columns past `images * outPlane` are set to zero
+  /// (unless `padColumns` is false), so every element of the `patchSize x ld` block is written.
   ///
   /// With stride 1, each input plane is first copied into a zero-bordered plane, so every
   /// patch-matrix row is a copy of `OW` floats per output row with no bounds logic; larger
   /// strides split it into ``PhasePlanes``, with the same effect.
   static func im2col(
     _ g: ConvolutionGeometry, input: UnsafePointer<Float>, images: Int,
-    col: UnsafeMutablePointer<Float>, ld: Int
+    col: UnsafeMutablePointer<Float>, ld: Int, padColumns: Bool = true
   ) {
     if g.isPointwise {
       // Each channel's plane is its row of the patch matrix.
-      interleave(input, rows: g.inChannels, rowLength: g.inPlane, images: images, into: col, ld: ld)
+      interleave(
+        input, rows: g.inChannels, rowLength: g.inPlane, images: images, into: col, ld: ld,
+        padColumns: padColumns)
       return
     }
     let plane = g.outPlane
     let used = images * plane
-    for row in 0..<g.patchSize { zero(col + row * ld + used, count: ld - used) }
+    if padColumns {
+      for row in 0..<g.patchSize { zero(col + row * ld + used, count: ld - used) }
+    }
     if g.stride > 1 {
       stridedIm2col(g, input: input, images: images, col: col, ld: ld)
       return
@@ -325,17 +329,17 @@ enum Im2Col {
 
   /// Moves image-major rows into a matrix with the images side by side:
   /// `dst[r * ld + i * rowLength + j] = src[i, r, j]` for `images` images of `rows` rows; the
-  /// columns from `images * rowLength` to `ld` are set to zero.
+  /// columns from `images * rowLength` to `ld` are set to zero (unless `padColumns` is false).
   static func interleave(
     _ src: UnsafePointer<Float>, rows: Int, rowLength: Int, images: Int,
-    into dst: UnsafeMutablePointer<Float>, ld: Int
+    into dst: UnsafeMutablePointer<Float>, ld: Int, padColumns: Bool = true
   ) {
     let used = images * rowLength
     for r in 0..<rows {
       for i in 0..<images {
         copy(src + (i * rows + r) * rowLength, dst + r * ld + i * rowLength, count: rowLength)
       }
-      zero(dst + r * ld + used, count: ld - used)
+      if padColumns { zero(dst + r * ld + used, count: ld - used) }
     }
   }
 

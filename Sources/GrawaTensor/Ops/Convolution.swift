@@ -214,7 +214,7 @@ enum Convolution {
               let ld = plan.leadingDimension(images: images.count)
               let columns = plan.paddedColumns(images: images.count)
               let col = ws.buffer(0, count: k * ld)
-              Im2Col.im2col(g, input: x, images: images.count, col: col, ld: ld)
+              Im2Col.im2col(g, input: x, images: images.count, col: col, ld: ld, threads: threads)
               let staging = ws.buffer(1, count: cout * ld)
               if let gemmWeight {
                 for o in 0..<cout {
@@ -224,7 +224,8 @@ enum Convolution {
                   packedA: gemmWeight, transposeB: false, n: columns, b: col, ldb: ld, beta: 1,
                   c: staging, ldc: ld, threads: threads)
                 Im2Col.deinterleave(
-                  staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y)
+                  staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y,
+                  threads: threads)
                 return
               }
               let tiles = ConvolutionKernels.contiguousTiles(columns: columns)
@@ -236,7 +237,8 @@ enum Convolution {
                   threads: threads, variant: variant)
               }
               Im2Col.deinterleave(
-                staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y)
+                staging, ld: ld, rows: cout, rowLength: plane, images: images.count, into: y,
+                threads: threads)
             }
           }
         }
@@ -407,12 +409,14 @@ enum Convolution {
     let columns = plan.paddedColumns(images: images)
     // The output gradient as a `Cout x columns` matrix with rows `ld` apart (zero padded).
     let dy = ws.buffer(1, count: cout * ld)
-    Im2Col.interleave(dyImages, rows: cout, rowLength: g.outPlane, images: images, into: dy, ld: ld)
+    Im2Col.interleave(
+      dyImages, rows: cout, rowLength: g.outPlane, images: images, into: dy, ld: ld,
+      threads: threads)
     let offsets = rowOffsets(max(k, cout), ld: ld)
     offsets.withUnsafeBufferPointer { offsets in
       if let weightGradient {
         let col = ws.buffer(0, count: k * ld)
-        Im2Col.im2col(g, input: x, images: images, col: col, ld: ld)
+        Im2Col.im2col(g, input: x, images: images, col: col, ld: ld, threads: threads)
         // dW += dy * colᵀ over the group's columns. The packed GEMM suits this long product (its
         // K blocking depends only on `columns`, so the sum order is fixed by the shapes).
         GEMM.sgemm(
@@ -427,7 +431,8 @@ enum Convolution {
           GEMM.sgemm(
             packedA: gemmWeight, transposeB: false, n: columns, b: dy, ldb: ld, beta: 0, c: dcol,
             ldc: ld, threads: threads)
-          Im2Col.col2im(g, col: dcol, ld: ld, images: images, gradient: inputGradient)
+          Im2Col.col2im(
+            g, col: dcol, ld: ld, images: images, gradient: inputGradient, threads: threads)
           return
         }
         let tiles = ConvolutionKernels.contiguousTiles(columns: columns)
@@ -436,7 +441,8 @@ enum Convolution {
           tiles: tiles,
           tileCount: tiles.count / 4, bias: nil, c: dcol, ldc: ld, threads: threads,
           variant: plan.variant)
-        Im2Col.col2im(g, col: dcol, ld: ld, images: images, gradient: inputGradient)
+        Im2Col.col2im(
+          g, col: dcol, ld: ld, images: images, gradient: inputGradient, threads: threads)
       }
     }
   }
