@@ -72,28 +72,37 @@ final class GEMMSharedPackingTests: XCTestCase {
   }
 
   func testRowSplitProducts_withSharedB_matchOneThread_bitForBit() {
-    // Row splits (m large) with several N and K blocks, through the public entry point.
-    for (m, n, k) in [(512, 1100, 600), (1024, 1500, 520)] {
-      for transposeB in [false, true] {
-        var rng = GEMMTests.XorShift(seed: UInt64(m + n + k))
-        let a = (0..<(m * k)).map { _ in rng.nextFloat() }
-        let b = (0..<(k * n)).map { _ in rng.nextFloat() }
-        let tile = KernelConfiguration.active.shapes.gemm
-        XCTAssertEqual(
-          GEMM.split(m: m, n: n, k: k, threads: 2, mr: tile[0], nr: tile[1]),
-          GEMM.Split(workers: 2, byRows: true), "\(m)x\(n)x\(k)")
-        func run(_ threads: Int) -> [Float] {
-          var c = [Float](repeating: 0, count: m * n)
-          GEMM.sgemm(
-            transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
-            b: b, ldb: transposeB ? k : n, beta: 0, c: &c, ldc: n, threads: threads)
-          return c
-        }
-        let one = run(1)
-        for threads in [2, 3] {
-          XCTAssertEqual(
-            zip(one, run(threads)).filter { $0.bitPattern != $1.bitPattern }.count, 0,
-            "\(m)x\(n)x\(k) transposed B \(transposeB), \(threads) threads")
+    // Row splits with several N and K blocks, through the public entry point, for every variant
+    // (whichever this machine runs): each runs the candidates its tile shape splits by rows. The
+    // split depends on how the tiles divide the shape, so no one shape is a row split for all.
+    let candidates = [(512, 1100, 600), (1024, 1500, 520), (1024, 1100, 600), (1536, 1032, 520)]
+    for variant in KernelVariant.allCases {
+      let tile = variant.shapes.gemm
+      let shapes = candidates.filter { m, n, k in
+        GEMM.split(m: m, n: n, k: k, threads: 2, mr: tile[0], nr: tile[1])
+          == GEMM.Split(workers: 2, byRows: true)
+      }
+      XCTAssertFalse(shapes.isEmpty, "no row split among the candidates for \(variant)")
+      for (m, n, k) in shapes.prefix(2) {
+        for transposeB in [false, true] {
+          var rng = GEMMTests.XorShift(seed: UInt64(m + n + k))
+          let a = (0..<(m * k)).map { _ in rng.nextFloat() }
+          let b = (0..<(k * n)).map { _ in rng.nextFloat() }
+          func run(_ threads: Int) -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            KernelConfiguration.withVariant(variant) {
+              GEMM.sgemm(
+                transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                b: b, ldb: transposeB ? k : n, beta: 0, c: &c, ldc: n, threads: threads)
+            }
+            return c
+          }
+          let one = run(1)
+          for threads in [2, 3] {
+            XCTAssertEqual(
+              zip(one, run(threads)).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+              "\(variant) \(m)x\(n)x\(k) transposed B \(transposeB), \(threads) threads")
+          }
         }
       }
     }
