@@ -4,7 +4,8 @@
 // pixels) runs that group with all threads inside its products, and its copies (im2col, the
 // output's interleave and deinterleave, col2im) used to run on the calling thread alone. Every
 // copy writes each image's columns or planes independently of the others, so the images are
-// split into one contiguous chunk per thread; the columns past the images are zeroed first, once.
+// split into one contiguous chunk per thread (``forImageChunks`` decides whether it pays); the
+// columns past the images are zeroed first, once, by the calling thread.
 // The same code fills every element, in the same order for each image: the results do not depend
 // on the thread count.
 
@@ -33,9 +34,6 @@ extension Im2Col {
     col: UnsafeMutablePointer<Float>, ld: Int, threads: Int
   ) {
     let used = images * g.outPlane
-    guard threads > 1, g.patchSize * used >= threadedFloats else {
-      return im2col(g, input: input, images: images, col: col, ld: ld)
-    }
     for row in 0..<g.patchSize { zero(col + row * ld + used, count: ld - used) }
     forImageChunks(images, threads: threads, floats: g.patchSize * used) { first, count in
       im2col(
@@ -63,9 +61,6 @@ extension Im2Col {
     into dst: UnsafeMutablePointer<Float>, ld: Int, threads: Int
   ) {
     let used = images * rowLength
-    guard threads > 1, rows * used >= threadedFloats else {
-      return interleave(src, rows: rows, rowLength: rowLength, images: images, into: dst, ld: ld)
-    }
     for r in 0..<rows { zero(dst + r * ld + used, count: ld - used) }
     forImageChunks(images, threads: threads, floats: rows * used) { first, count in
       interleave(
