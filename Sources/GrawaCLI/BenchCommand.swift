@@ -74,6 +74,8 @@ enum BenchCommand: Command {
     var conv: [ConvFigure]
     var model: [ModelBenchmark.Result]
     var peakResidentMegabytes: Double
+    /// Whether freed tensor buffers stay in the heap for reuse (``TensorMemory``).
+    var cachesFreedBuffers: Bool
   }
 
   static func run(_ arguments: [String]) throws {
@@ -91,6 +93,10 @@ enum BenchCommand: Command {
     let kernels = kernelFigure()
     log("CPU: \(kernels.cpuModel ?? "unknown") (\(kernels.architecture); \(kernels.features.joined(separator: " ")))")
     log("kernels: \(kernels.variant) (\(kernels.source)), \(kernels.tiles)")
+    let caching = TensorMemory.cachesFreedBuffers
+    log("memory: freed tensor buffers " + (caching
+      ? "kept for reuse (\(TensorMemory.disablingVariable)=1 returns them to the system)"
+      : "returned to the system"))
     var peaks: [PeakFigure] = []
     for count in threadCounts {
       peaks.append(PeakFigure(threads: count, gflops: FMAPeak.measure(threads: count)))
@@ -102,7 +108,8 @@ enum BenchCommand: Command {
     }
     var report = Report(
       version: GrawaVersion.string, cores: ComputeThreads.available, threads: threads,
-      kernels: kernels, fmaPeak: peaks, gemm: [], conv: [], model: [], peakResidentMegabytes: 0)
+      kernels: kernels, fmaPeak: peaks, gemm: [], conv: [], model: [], peakResidentMegabytes: 0,
+      cachesFreedBuffers: caching)
     if try !parsed[BenchOptions.skipGEMM] {
       log("SGEMM (C = A B, row-major, median of \(repetitions)):")
       log("  size    threads   median GFLOP/s   best GFLOP/s   median/peak")

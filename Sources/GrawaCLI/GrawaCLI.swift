@@ -96,6 +96,8 @@ public enum GrawaCLI {
       say(command.help)
       return 0
     }
+    // Before any thread allocates tensors (bench and evaluate benefit as training does).
+    TensorMemory.cacheFreedBuffers()
     do {
       try command.run(commandArguments)
       return 0

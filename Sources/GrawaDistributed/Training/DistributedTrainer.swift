@@ -15,6 +15,9 @@ import GrawaTensor
 /// synchronous mode a run is a deterministic function of its task, settings and strategy whatever
 /// the thread timing, except for budgets in minutes and time-based learning-rate schedules; a
 /// resumed run continues bit for bit.
+///
+/// Creating a trainer turns on ``TensorMemory/cacheFreedBuffers()`` for the process (freed
+/// tensor buffers stay in the C heap for the next step; `GRAWA_NO_MEMORY_CACHING=1` turns it off).
 public final class DistributedTrainer {
   /// What is trained.
   public let task: TrainingTask
@@ -43,6 +46,8 @@ public final class DistributedTrainer {
   ) throws {
     try settings.validate()
     BuildCheck.warnOnce()
+    // Before any worker thread allocates: steps reuse the memory of freed activations.
+    TensorMemory.cacheFreedBuffers()
     self.task = task
     self.settings = settings
     self.strategy = strategy
