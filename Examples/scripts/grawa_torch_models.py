@@ -13,8 +13,15 @@ same parameter and buffer names and shapes, so a file from `grawa-train export` 
 - resnet50: torchvision's ImageNet ResNet-50 (v1.5: the stride on each bottleneck's 3x3
   convolution), convolutions without bias, torchvision's names (conv1, bn1, layer1.0.conv1, ...,
   layer1.0.downsample.0, ..., fc); on 32x32 inputs its last stage runs on 1x1 maps.
+- densenet121: DenseNet-BC of weiaicunzai's pytorch-cifar100 (which the GRAWA authors copy):
+  3x3 stem (2k channels), dense blocks [6, 12, 24, 16] of BN-ReLU-1x1(4k)-BN-ReLU-3x3(k)
+  bottlenecks concatenated to their input (k = 32), BN-1x1-avgpool 2 transitions halving the
+  channels, BN-ReLU, global average, linear; the reference's names (conv1,
+  features.dense_block_layer_0.bottle_neck_layer_0.bottle_neck.0, ..., features.dense_block3,
+  features.bn, linear).
 """
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -151,6 +158,56 @@ class ResNet50(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
+class DenseBottleneck(nn.Module):
+    def __init__(self, in_channels, growth_rate):
+        super().__init__()
+        inner = 4 * growth_rate
+        self.bottle_neck = nn.Sequential(
+            nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True),
+            nn.Conv2d(in_channels, inner, 1, bias=False),
+            nn.BatchNorm2d(inner), nn.ReLU(inplace=True),
+            nn.Conv2d(inner, growth_rate, 3, padding=1, bias=False))
+
+    def forward(self, x):
+        return torch.cat([x, self.bottle_neck(x)], 1)
+
+
+class DenseTransition(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.down_sample = nn.Sequential(
+            nn.BatchNorm2d(in_channels), nn.Conv2d(in_channels, out_channels, 1, bias=False),
+            nn.AvgPool2d(2, stride=2))
+
+    def forward(self, x):
+        return self.down_sample(x)
+
+
+class DenseNet(nn.Module):
+    def __init__(self, blocks=(6, 12, 24, 16), growth_rate=32, channels=3, classes=10):
+        super().__init__()
+        width = 2 * growth_rate
+        self.conv1 = nn.Conv2d(channels, width, 3, padding=1, bias=False)
+        self.features = nn.Sequential()
+        for index, count in enumerate(blocks):
+            block = nn.Sequential()
+            for layer in range(count):
+                block.add_module(f"bottle_neck_layer_{layer}", DenseBottleneck(width, growth_rate))
+                width += growth_rate
+            last = index == len(blocks) - 1
+            # The reference names every block dense_block_layer_<i> but the last, dense_block<i>.
+            self.features.add_module(f"dense_block{index}" if last else f"dense_block_layer_{index}", block)
+            if not last:
+                self.features.add_module(f"transition_layer_{index}", DenseTransition(width, width // 2))
+                width //= 2
+        self.features.add_module("bn", nn.BatchNorm2d(width))
+        self.features.add_module("relu", nn.ReLU(inplace=True))
+        self.linear = nn.Linear(width, classes)
+
+    def forward(self, x):
+        return self.linear(F.adaptive_avg_pool2d(self.features(self.conv1(x)), 1).flatten(1))
+
+
 def build(name, channels=3, classes=10):
     """The module of grawa-train's model `name`, or None when it is not defined here."""
     if name == "tiny-cnn":
@@ -161,4 +218,6 @@ def build(name, channels=3, classes=10):
         return VGG16(channels, classes)
     if name == "resnet50":
         return ResNet50(channels, classes)
+    if name == "densenet121":
+        return DenseNet(channels=channels, classes=classes)
     return None

@@ -8,7 +8,7 @@
 Needs `pip install torch safetensors numpy`. The file's metadata (written by the exporter) names
 the model, the input shape, the classes, the dataset and the evaluation transform; this script
 builds the matching PyTorch module (grawa_torch_models.py: tiny-cnn, resnet20, resnet56, vgg16,
-resnet50), loads the tensors with a strict `load_state_dict`, reads the dataset's test
+resnet50, densenet121), loads the tensors with a strict `load_state_dict`, reads the dataset's test
 set (IDX files of Fashion-MNIST/MNIST, gzip or plain; CIFAR-10 binary `test_batch.bin`), applies
 the same transform (bytes / 255, center crop, per-channel normalisation) and evaluates in
 inference mode. With `--expect` (the JSON `grawa-train evaluate --json` prints, or a number in
