@@ -6,7 +6,7 @@
 #
 #   Benchmarks/compare_pytorch.sh                 # everything, one round
 #   ROUNDS=3 STEPS=7 Benchmarks/compare_pytorch.sh # alternate the tools 3 times, median of rounds
-#   MODELS=resnet20 Benchmarks/compare_pytorch.sh   # any of resnet20, vgg16, resnet50, densenet121
+#   MODELS=resnet20 Benchmarks/compare_pytorch.sh   # any models of grawa-train models but tiny-cnn
 #   GRAWA_KERNELS=avx2 Benchmarks/compare_pytorch.sh  # force a kernel variant (see README.md)
 #   ISA=avx2 Benchmarks/compare_pytorch.sh  # every tool on AVX2 code only, see below
 #

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""PyTorch CPU training-step time of ResNet-20, VGG-16, ResNet-50 and DenseNet-121, built to match grawa-train's models.
+"""PyTorch CPU training-step time of grawa-train's models (all but tiny-cnn), built to match them.
 
 The models mirror swift-grawa's (Sources/GrawaNN/Models): ResNet-20 for CIFAR with option-A
 shortcuts (stride-2 subsampling and zero channel padding, no parameters), convolutions without
 bias; VGG-16 with batch norm after every convolution (convolutions with bias) and the classifier
 Dropout(0.5), Linear 512-512, ReLU, Dropout(0.5), Linear 512-512, ReLU, Linear 512-classes;
-ResNet-50 in torchvision's ImageNet layout and DenseNet-121 as weiaicunzai's pytorch-cifar100
+ResNet-50 in torchvision's ImageNet layout, and the others as the code the GRAWA authors use
 (see Examples/scripts/grawa_torch_models.py). A step
 is the same as `grawa-train bench --model`: forward in training mode, mean cross-entropy,
 backward, and an SGD step (lr 0.1, momentum 0.9, Nesterov, weight decay 1e-4), on random NCHW
@@ -15,7 +15,8 @@ Prints one JSON object: per model, the median and best milliseconds per step and
 the process's peak resident memory.
 
 Options:
-    --models resnet20,vgg16   models to time (resnet20, vgg16, resnet50, densenet121)
+    --models resnet20,vgg16   models to time (resnet20, resnet56, resnet18, resnet50, vgg16,
+                              pyramidnet110, densenet121, wideresnet28-10)
     --batch 128               images per step
     --threads 2               torch.set_num_threads
     --steps 5                 timed steps (after 2 warm-up steps)
@@ -40,10 +41,12 @@ RSS_AFTER_IMPORT_MB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 # The modules matching swift-grawa's models, shared with Examples/scripts/load-in-pytorch.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Examples", "scripts"))
-from grawa_torch_models import CIFARResNet, DenseNet, ResNet50, VGG16  # noqa: E402
+from grawa_torch_models import build  # noqa: E402
 
 
-MODELS = {"resnet20": CIFARResNet, "vgg16": VGG16, "resnet50": ResNet50, "densenet121": DenseNet}
+MODELS = {name: (lambda name=name: build(name)) for name in [
+    "resnet20", "resnet56", "resnet18", "resnet50", "vgg16", "pyramidnet110", "densenet121",
+    "wideresnet28-10"]}
 
 
 def measure(name, batch, steps, warmup=2):

@@ -19,6 +19,13 @@ same parameter and buffer names and shapes, so a file from `grawa-train export` 
   channels, BN-ReLU, global average, linear; the reference's names (conv1,
   features.dense_block_layer_0.bottle_neck_layer_0.bottle_neck.0, ..., features.dense_block3,
   features.bn, linear).
+- resnet18: kuangliu's pytorch-cifar ResNet-18 (3x3 stem, no max pool, basic blocks with 1x1 +
+  batch norm projection shortcuts; conv1, bn1, layer1.0.conv1, ..., layer2.0.shortcut.0, linear).
+- wideresnet28-10: xternalz's WideResNet-pytorch (pre-activation wide blocks, the 1x1
+  convShortcut applied to the pre-activated input; conv1, block1.layer.0.bn1, ..., bn1, fc).
+- pyramidnet110: jhkim89's PyramidNet-PyTorch with basic blocks and alpha 270 (widths rounded
+  half to even from a running real width, 2x2 average-pooled zero-padded shortcuts; conv1, bn1,
+  layer1.0.bn1, ..., bn_final, fc).
 """
 
 import torch
@@ -208,6 +215,132 @@ class DenseNet(nn.Module):
         return self.linear(F.adaptive_avg_pool2d(self.features(self.conv1(x)), 1).flatten(1))
 
 
+class ProjectionBasicBlock(nn.Module):
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != planes:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+class ResNet18(nn.Module):
+    def __init__(self, channels=3, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, 64, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        in_planes = 64
+        for index, (planes, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)]):
+            blocks = []
+            for block in range(2):
+                blocks.append(ProjectionBasicBlock(in_planes, planes, stride if block == 0 else 1))
+                in_planes = planes
+            setattr(self, f"layer{index + 1}", nn.Sequential(*blocks))
+        self.linear = nn.Linear(512, classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
+        return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
+
+
+class WideBasicBlock(nn.Module):
+    def __init__(self, in_planes, out_planes, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(in_planes)
+        self.conv1 = nn.Conv2d(in_planes, out_planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_planes)
+        self.conv2 = nn.Conv2d(out_planes, out_planes, 3, padding=1, bias=False)
+        self.convShortcut = None
+        if in_planes != out_planes:
+            self.convShortcut = nn.Conv2d(in_planes, out_planes, 1, stride=stride, bias=False)
+
+    def forward(self, x):
+        activated = F.relu(self.bn1(x))
+        out = self.conv2(F.relu(self.bn2(self.conv1(activated))))
+        return (x if self.convShortcut is None else self.convShortcut(activated)) + out
+
+
+class WideGroup(nn.Module):
+    def __init__(self, blocks):
+        super().__init__()
+        self.layer = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class WideResNet(nn.Module):
+    def __init__(self, depth=28, widen=10, channels=3, classes=10):
+        super().__init__()
+        count = (depth - 4) // 6
+        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
+        in_planes = 16
+        for index, (planes, stride) in enumerate([(16 * widen, 1), (32 * widen, 2), (64 * widen, 2)]):
+            blocks = []
+            for block in range(count):
+                blocks.append(WideBasicBlock(in_planes, planes, stride if block == 0 else 1))
+                in_planes = planes
+            setattr(self, f"block{index + 1}", WideGroup(blocks))
+        self.bn1 = nn.BatchNorm2d(in_planes)
+        self.fc = nn.Linear(in_planes, classes)
+
+    def forward(self, x):
+        out = self.block3(self.block2(self.block1(self.conv1(x))))
+        return self.fc(F.adaptive_avg_pool2d(F.relu(self.bn1(out)), 1).flatten(1))
+
+
+class PyramidBasicBlock(nn.Module):
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(in_planes)
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes)
+        self.stride = stride
+
+    def forward(self, x):
+        out = self.bn3(self.conv2(F.relu(self.bn2(self.conv1(self.bn1(x))))))
+        shortcut = x if self.stride == 1 else F.avg_pool2d(x, 2, stride=2, ceil_mode=True)
+        missing = out.shape[1] - shortcut.shape[1]
+        if missing > 0:
+            shortcut = F.pad(shortcut, (0, 0, 0, 0, 0, missing))
+        return out + shortcut
+
+
+class PyramidNet(nn.Module):
+    def __init__(self, depth=110, alpha=270, channels=3, classes=10):
+        super().__init__()
+        count = (depth - 2) // 6
+        increment = alpha / (3 * count)
+        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        width, in_planes = 16.0, 16
+        for index, stride in enumerate([1, 2, 2]):
+            blocks = []
+            for block in range(count):
+                width += increment
+                planes = int(round(width))  # Python's round: half to even, as the reference
+                blocks.append(PyramidBasicBlock(in_planes, planes, stride if block == 0 else 1))
+                in_planes = planes
+            setattr(self, f"layer{index + 1}", nn.Sequential(*blocks))
+        self.bn_final = nn.BatchNorm2d(in_planes)
+        self.fc = nn.Linear(in_planes, classes)
+
+    def forward(self, x):
+        out = self.layer3(self.layer2(self.layer1(self.bn1(self.conv1(x)))))
+        return self.fc(F.adaptive_avg_pool2d(F.relu(self.bn_final(out)), 1).flatten(1))
+
+
 def build(name, channels=3, classes=10):
     """The module of grawa-train's model `name`, or None when it is not defined here."""
     if name == "tiny-cnn":
@@ -220,4 +353,10 @@ def build(name, channels=3, classes=10):
         return ResNet50(channels, classes)
     if name == "densenet121":
         return DenseNet(channels=channels, classes=classes)
+    if name == "resnet18":
+        return ResNet18(channels, classes)
+    if name == "wideresnet28-10":
+        return WideResNet(channels=channels, classes=classes)
+    if name == "pyramidnet110":
+        return PyramidNet(channels=channels, classes=classes)
     return None

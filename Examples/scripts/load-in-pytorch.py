@@ -7,12 +7,13 @@
 
 Needs `pip install torch safetensors numpy`. The file's metadata (written by the exporter) names
 the model, the input shape, the classes, the dataset and the evaluation transform; this script
-builds the matching PyTorch module (grawa_torch_models.py: tiny-cnn, resnet20, resnet56, vgg16,
-resnet50, densenet121), loads the tensors with a strict `load_state_dict`, reads the dataset's test
-set (IDX files of Fashion-MNIST/MNIST, gzip or plain; CIFAR-10 binary `test_batch.bin`), applies
-the same transform (bytes / 255, center crop, per-channel normalisation) and evaluates in
-inference mode. With `--expect` (the JSON `grawa-train evaluate --json` prints, or a number in
-percent) it exits 1 unless PyTorch's accuracy is within `--tolerance` points (default 0.1) of it.
+builds the matching PyTorch module (grawa_torch_models.py: every model of `grawa-train models`),
+loads the tensors with a strict `load_state_dict`, reads the dataset's test set (IDX files of
+Fashion-MNIST/MNIST, gzip or plain; CIFAR-10 binary `test_batch.bin`), applies the same transform
+(bytes / 255, center crop, per-channel normalisation) and evaluates in inference mode (`--limit
+N`: the first N test images only, as a run's `--test-limit N`). With `--expect` (the JSON
+`grawa-train evaluate --json` prints, or a number in percent) it exits 1 unless PyTorch's
+accuracy is within `--tolerance` points (default 0.1) of it.
 """
 
 import argparse
@@ -104,7 +105,10 @@ def main():
     parser.add_argument("--data-dir", help="the dataset directory (default: the dataset's standard place)")
     parser.add_argument("--expect", help="grawa-train evaluate --json output, or an accuracy in percent")
     parser.add_argument("--tolerance", type=float, default=0.1, help="allowed difference in points")
+    parser.add_argument("--limit", type=int, help="only the first N test images (a run's --test-limit)")
     args = parser.parse_args()
+    if args.limit is not None and args.limit <= 0:
+        parser.error(f"--limit must be positive, got {args.limit}")
 
     with safe_open(args.file, framework="pt") as f:
         meta = f.metadata() or {}
@@ -121,6 +125,8 @@ def main():
 
     dataset = meta["grawa.dataset"]
     images, labels = test_set(dataset, args.data_dir or DEFAULT_DIRECTORIES.get(dataset, "."))
+    if args.limit is not None:
+        images, labels = images[: args.limit], labels[: args.limit]
     x = transform(images, json.loads(meta["grawa.evaluation_transform"]))
     if tuple(x.shape[1:]) != (channels, height, width):
         sys.exit(f"error: transformed images are {tuple(x.shape[1:])}, the model expects {(channels, height, width)}")
