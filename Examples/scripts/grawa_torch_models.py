@@ -33,6 +33,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def residual_stage(block, in_planes, planes, count, stride, expansion=1):
+    """`count` blocks of `planes` (the first with `stride`) and the stage's output width."""
+    blocks = []
+    for index in range(count):
+        blocks.append(block(in_planes, planes, stride if index == 0 else 1))
+        in_planes = planes * expansion
+    return blocks, in_planes
+
+
 class TinyCNN(nn.Sequential):
     def __init__(self, channels=3, classes=10):
         super().__init__()
@@ -75,10 +84,7 @@ class CIFARResNet(nn.Module):
         self.bn1 = nn.BatchNorm2d(16)
         in_planes = 16
         for stage, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
-            layers = []
-            for index in range(blocks):
-                layers.append(OptionABlock(in_planes, planes, stride if index == 0 else 1))
-                in_planes = planes
+            layers, in_planes = residual_stage(OptionABlock, in_planes, planes, blocks, stride)
             setattr(self, f"layer{stage}", nn.Sequential(*layers))
         self.linear = nn.Linear(64, classes)
 
@@ -152,10 +158,7 @@ class ResNet50(nn.Module):
         in_planes = 64
         for index, (planes, count, stride) in enumerate(
                 [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]):
-            blocks = []
-            for block in range(count):
-                blocks.append(Bottleneck(in_planes, planes, stride if block == 0 else 1))
-                in_planes = planes * 4
+            blocks, in_planes = residual_stage(Bottleneck, in_planes, planes, count, stride, expansion=4)
             setattr(self, f"layer{index + 1}", nn.Sequential(*blocks))
         self.fc = nn.Linear(2048, classes)
 
@@ -239,10 +242,7 @@ class ResNet18(nn.Module):
         self.bn1 = nn.BatchNorm2d(64)
         in_planes = 64
         for index, (planes, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)]):
-            blocks = []
-            for block in range(2):
-                blocks.append(ProjectionBasicBlock(in_planes, planes, stride if block == 0 else 1))
-                in_planes = planes
+            blocks, in_planes = residual_stage(ProjectionBasicBlock, in_planes, planes, 2, stride)
             setattr(self, f"layer{index + 1}", nn.Sequential(*blocks))
         self.linear = nn.Linear(512, classes)
 
@@ -285,10 +285,7 @@ class WideResNet(nn.Module):
         self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
         in_planes = 16
         for index, (planes, stride) in enumerate([(16 * widen, 1), (32 * widen, 2), (64 * widen, 2)]):
-            blocks = []
-            for block in range(count):
-                blocks.append(WideBasicBlock(in_planes, planes, stride if block == 0 else 1))
-                in_planes = planes
+            blocks, in_planes = residual_stage(WideBasicBlock, in_planes, planes, count, stride)
             setattr(self, f"block{index + 1}", WideGroup(blocks))
         self.bn1 = nn.BatchNorm2d(in_planes)
         self.fc = nn.Linear(in_planes, classes)
