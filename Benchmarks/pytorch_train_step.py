@@ -5,8 +5,8 @@ The models mirror swift-grawa's (Sources/GrawaNN/Models): ResNet-20 for CIFAR wi
 shortcuts (stride-2 subsampling and zero channel padding, no parameters), convolutions without
 bias; VGG-16 with batch norm after every convolution (convolutions with bias) and the classifier
 Dropout(0.5), Linear 512-512, ReLU, Dropout(0.5), Linear 512-512, ReLU, Linear 512-classes;
-ResNet-50 in torchvision's ImageNet layout, and the others as the code the GRAWA authors use
-(see Examples/scripts/grawa_torch_models.py). A step
+ResNet-50 in torchvision's ImageNet layout, and the others as the reference code each Swift model
+follows (see Examples/scripts/grawa_torch_models.py). A step
 is the same as `grawa-train bench --model`: forward in training mode, mean cross-entropy,
 backward, and an SGD step (lr 0.1, momentum 0.9, Nesterov, weight decay 1e-4), on random NCHW
 float32 inputs (PyTorch's default layout and configuration).

@@ -7,13 +7,14 @@ import Synchronization
 ///
 /// Tensor scalars live in Swift arrays, which the C heap (`malloc`) allocates. glibc's heap
 /// serves every block above its `mmap` threshold (which rises to at most 32 MiB) with a fresh
-/// `mmap` and gives it back to the kernel as soon as it is freed, so a training step that makes such activations again (DenseNet's concatenated features at
-/// 32x32, a wide ResNet's first stage) takes one page fault and one page of kernel zeroing per 4
-/// KiB, every step: 13% of DenseNet-121's CPU time went to clearing pages. ``cacheFreedBuffers()``
-/// asks the heap to keep freed memory in the process and hand it out again, as PyTorch's caching
-/// allocator does for GPU memory: after the first step, a step reuses the memory the last one
-/// freed. The process's resident memory then stays near its peak instead of falling between
-/// steps; the peak itself does not change.
+/// `mmap` and gives it back to the kernel as soon as it is freed, so a training step that makes
+/// such activations again (DenseNet's concatenated features at 32x32, a wide network's first
+/// stage) takes one page fault and one page of kernel zeroing per 4 KiB, every step: 13% of
+/// DenseNet-121's CPU time went to clearing pages. ``cacheFreedBuffers()`` asks the heap to keep
+/// freed memory in the process and hand it out again, as PyTorch's caching allocator does for
+/// GPU memory: after the first step, a step reuses the memory the last one freed. The process's
+/// resident memory then stays near its peak instead of falling between steps (the peak was the
+/// same or lower in every run measured).
 ///
 /// ``DistributedTrainer`` and `grawa-train` turn this on before their first step. Setting the
 /// environment variable `GRAWA_NO_MEMORY_CACHING=1` leaves the heap as it is (the counterpart of
@@ -34,8 +35,8 @@ public enum TensorMemory {
   /// block above 64 MiB without `mmap`). Threads that already use an arena of their own keep it,
   /// so call this before starting threads that allocate tensors.
   /// - Returns: `true` when the heap now caches freed buffers; `false` where the C library has no
-  ///   such settings (not glibc, or an allocator that replaces glibc's, as the sanitizers do), or
-  ///   when `GRAWA_NO_MEMORY_CACHING` is set to anything but `0` or an empty value.
+  ///   such settings (not glibc, or an allocator in glibc's place that refuses them), or when
+  ///   `GRAWA_NO_MEMORY_CACHING` is set to anything but `0` or an empty value.
   @discardableResult
   public static func cacheFreedBuffers() -> Bool {
     state.withLock { state in
