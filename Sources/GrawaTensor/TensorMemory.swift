@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Foundation
 import Synchronization
 
 /// How the process's C heap treats the buffers of freed tensors.
@@ -41,7 +39,7 @@ public enum TensorMemory {
   public static func cacheFreedBuffers() -> Bool {
     state.withLock { state in
       if let state { return state }
-      let applied = isDisabled(by: environmentValue(disablingVariable)) ? false : applyHeapSettings()
+      let applied = isDisabled(by: ProcessInfo.processInfo.environment[disablingVariable]) ? false : applyHeapSettings()
       state = applied
       return applied
     }
@@ -54,15 +52,6 @@ public enum TensorMemory {
   static func isDisabled(by value: String?) -> Bool {
     guard let value else { return false }
     return !(value.isEmpty || value == "0")
-  }
-
-  private static func environmentValue(_ name: String) -> String? {
-    #if canImport(Glibc)
-      guard let raw = getenv(name) else { return nil }
-      return String(cString: raw)
-    #else
-      return nil
-    #endif
   }
 
   /// Sets glibc's parameters; `false` when `mallopt` is missing or refuses one of them.

@@ -34,7 +34,7 @@ final class TensorMemoryTests: XCTestCase {
 
     func testFreedLargeBuffer_isReusedWithoutPageFaults() {
       // Runs on the main thread, whose glibc arena is the main one.
-      let expected = !TensorMemory.isDisabled(by: getenv(TensorMemory.disablingVariable).map { String(cString: $0) })
+      let expected = !TensorMemory.isDisabled(by: ProcessInfo.processInfo.environment[TensorMemory.disablingVariable])
       XCTAssertEqual(TensorMemory.cacheFreedBuffers(), expected)
       XCTAssertEqual(TensorMemory.cacheFreedBuffers(), expected, "later calls give the first answer")
       XCTAssertEqual(TensorMemory.cachesFreedBuffers, expected)
