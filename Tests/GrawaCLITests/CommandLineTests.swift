@@ -240,7 +240,8 @@ final class CommandLineTests: XCTestCase {
     XCTAssertGreaterThan(models[0]["imagesPerSecond"] as? Double ?? 0, 0)
     let profile = try XCTUnwrap(models[1]["profile"] as? [[String: Any]])
     let operations = Set(profile.compactMap { $0["operation"] as? String })
-    XCTAssertTrue(operations.isSuperset(of: ["conv2d", "batchNorm2d", "relu"]), "\(operations)")
+    XCTAssertTrue(
+      operations.isSuperset(of: ["conv2d", "batchNormReLU2d", "batchNormAddReLU2d"]), "\(operations)")
     let badInput = try runTool(["bench", "--skip-gemm", "--skip-conv", "--model", "resnet20", "--input", "3x32"])
     XCTAssertEqual(badInput.status, 2)
     XCTAssertTrue(badInput.standardError.contains("'--input'"), badInput.standardError)

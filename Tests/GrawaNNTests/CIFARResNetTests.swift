@@ -109,6 +109,26 @@ final class CIFARResNetTests: XCTestCase {
     }
   }
 
+  func testBlocks_endInTheFusedBatchNormResidualReLU() throws {
+    // Depth 8: one block per stage, the second and third downsampling (option-A shortcut).
+    let model = try resNet(depth: 8, size: 8)
+    let input = ModelTesting.images(batch: 2, channels: 3, size: 8)
+    OpProfiler.reset()
+    try OpProfiler.profiling {
+      try model(input, ForwardContext(mode: .training)).crossEntropy(labels: [1, 4]).backward()
+    }
+    let counts = Dictionary(
+      OpProfiler.entries.filter { $0.direction == "forward" }.map { ($0.operation, $0.calls) }
+    ) { $0 + $1 }
+    OpProfiler.reset()
+    XCTAssertEqual(counts["batchNormAddReLU2d"], 3, "\(counts)")
+    XCTAssertEqual(counts["batchNormReLU2d"], 4, "\(counts)")
+    // The one addition left is the classifier's bias.
+    XCTAssertEqual(counts["add"], 1, "\(counts)")
+    XCTAssertNil(counts["relu"], "\(counts)")
+    XCTAssertNil(counts["batchNorm2d"], "\(counts)")
+  }
+
   func testForward_inTrainingModeUpdatesRunningStatistics() throws {
     let model = try resNet(size: 8)
     let input = ModelTesting.images(batch: 2, channels: 3, size: 8)

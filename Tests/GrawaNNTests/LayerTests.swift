@@ -60,6 +60,49 @@ final class LayerTests: XCTestCase {
       fusedStatistics, [norm.runningMean.value.scalars, norm.runningVariance.value.scalars])
   }
 
+  func testBatchNorm2D_addingAResidualThenReLU_isOneOperationWithTheBitsOfThree() throws {
+    var values = TestRandom(seed: 16)
+    let x = values.tensor([4, 3, 5, 5], -2, 2)
+    let residual = values.tensor([4, 3, 5, 5]).requiringGradient()
+    let seed = values.tensor([4, 3, 5, 5])
+    let context = ForwardContext(mode: .training)
+    var results: [[[Float]]] = []
+    for fused in [true, false] {
+      let norm = BatchNorm2D(channels: 3)
+      let input = x.requiringGradient()
+      residual.zeroGradient()
+      OpProfiler.reset()
+      let y = try OpProfiler.profiling { () throws -> Tensor in
+        let y =
+          fused
+          ? try norm(input, context, adding: residual, relu: true)
+          : try (norm(input, context) + residual).relu()
+        try y.backward(seed: seed)
+        return y
+      }
+      let operations = Set(OpProfiler.entries.map(\.operation))
+      OpProfiler.reset()
+      if fused {
+        XCTAssertEqual(operations, ["batchNormAddReLU2d"])
+      } else {
+        XCTAssertEqual(operations, ["batchNorm2d", "add", "relu"])
+      }
+      results.append(
+        [y.scalars, input.gradient?.scalars ?? [], residual.gradient?.scalars ?? []]
+          + norm.namedParameters.map { $0.parameter.gradient?.scalars ?? [] }
+          + norm.namedBuffers.map { $0.buffer.value.scalars })
+    }
+    XCTAssertEqual(results[0].count, 7)
+    for (index, (a, b)) in zip(results[0], results[1]).enumerated() {
+      XCTAssertFalse(a.isEmpty, "part \(index)")
+      XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "part \(index)")
+    }
+    // A shortcut of another shape is refused, naming the operation.
+    XCTAssertThrowsError(
+      try BatchNorm2D(channels: 3)(x, context, adding: Tensor.zeros([4, 6, 5, 5]), relu: true)
+    ) { XCTAssertTrue("\($0)".contains("residual must have the input's shape"), "\($0)") }
+  }
+
   func testBatchNorm2D_updatesRunningStatisticsOnlyInTraining() throws {
     let layer = BatchNorm2D(channels: 1)
     // One channel, values 1, 2, 3, 4: batch mean 2.5, unbiased variance 5/3.

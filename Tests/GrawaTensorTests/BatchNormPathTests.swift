@@ -6,12 +6,13 @@ import _TestSupport
 /// The batch-norm kernels' fast paths (``SmallPlaneBatchNorm`` for planes under 32 values,
 /// ``ChannelBlockBatchNorm`` for the gradient sums of larger ones) give the channel-by-channel
 /// loops' bits exactly, for every plane size they take, channel counts that are not a multiple of
-/// their 8 lanes, with and without the fused ReLU's mask, on one thread and on several.
+/// their 8 lanes, with and without the fused ReLU's mask and the fused residual, on one thread and
+/// on several.
 final class BatchNormPathTests: XCTestCase {
   /// Every kernel's output, from the fast paths or the channel-by-channel loops (`reference`).
   private func outputs(
     _ layout: ChannelLayout, x: [Float], dy: [Float], coefficients c: [[Float]], relu: Bool,
-    reference: Bool
+    residual: [Float]?, reference: Bool
   ) -> [[UInt64]] {
     let channels = layout.channels
     let count = layout.batch * channels * layout.plane
@@ -23,8 +24,11 @@ final class BatchNormPathTests: XCTestCase {
     var dx = [Float](repeating: 0, count: count)
     BatchNormKernels.statistics(
       layout, input: x, mean: &mean, variance: &variance, reference: reference)
-    BatchNormKernels.affine(
-      layout, input: x, scale: c[4], shift: c[5], relu: relu, output: &y, reference: reference)
+    withOptionalPointer(residual) { r in
+      BatchNormKernels.affine(
+        layout, input: x, scale: c[4], shift: c[5], residual: r, relu: relu, output: &y,
+        reference: reference)
+    }
     // The mask points into the coefficient arrays for as long as the two passes run.
     c[4].withUnsafeBufferPointer { scale in
       c[5].withUnsafeBufferPointer { shift in
@@ -68,24 +72,37 @@ final class BatchNormPathTests: XCTestCase {
       let scale = random.uniforms(channels, 0.5, 1.5)
       coefficients.append(scale)
       coefficients.append((0..<channels).map { -offsets[$0] * scale[$0] })
-      for relu in [false, true] {
+      // A residual of the output's size (about as large as the normalised values).
+      let residual = random.uniforms(count, -1, 1)
+      for (relu, added) in [(false, false), (true, false), (false, true), (true, true)] {
         for threads in [1, 3] {
+          let r = added ? residual : nil
           let (fast, reference) = ComputeThreads.withLimit(threads) {
             (
               outputs(
-                layout, x: x, dy: dy, coefficients: coefficients, relu: relu, reference: false),
+                layout, x: x, dy: dy, coefficients: coefficients, relu: relu, residual: r,
+                reference: false),
               outputs(
-                layout, x: x, dy: dy, coefficients: coefficients, relu: relu, reference: true)
+                layout, x: x, dy: dy, coefficients: coefficients, relu: relu, residual: r,
+                reference: true)
             )
           }
           for part in names.indices {
             XCTAssertEqual(
               fast[part], reference[part],
-              "\(batch)x\(channels)x\(plane), relu \(relu), \(threads) threads: \(names[part])")
+              "\(batch)x\(channels)x\(plane), relu \(relu), residual \(added), \(threads) "
+                + "threads: \(names[part])")
           }
         }
       }
     }
   }
 
+  /// Runs `body` with a pointer to `values`, or with `nil`.
+  private func withOptionalPointer(
+    _ values: [Float]?, _ body: (UnsafePointer<Float>?) -> Void
+  ) {
+    guard let values else { return body(nil) }
+    values.withUnsafeBufferPointer { body($0.baseAddress) }
+  }
 }

@@ -42,6 +42,25 @@ public final class BatchNorm2D: Layer {
   public func callAsFunction(_ input: Tensor, _ context: ForwardContext, relu: Bool) throws
     -> Tensor
   {
+    try normalize(input, context, relu: relu, adding: nil)
+  }
+
+  /// Normalises `input` according to the context's mode, adds `residual` (a residual block's
+  /// shortcut, of the input's shape), then applies a ReLU when `relu`, as one fused operation
+  /// (``Tensor/batchNormAddReLU2d(adding:gamma:beta:statistics:mode:)``: the same bits as the
+  /// layer, an addition and ``ReLU``, with two passes over the activations fewer forward and one
+  /// backward).
+  /// - Throws: as the layer, and when `residual`'s shape is not the input's.
+  public func callAsFunction(
+    _ input: Tensor, _ context: ForwardContext, adding residual: Tensor, relu: Bool
+  ) throws -> Tensor {
+    try normalize(input, context, relu: relu, adding: residual)
+  }
+
+  /// The layer's operation on `input`, with an optional residual and ReLU.
+  private func normalize(
+    _ input: Tensor, _ context: ForwardContext, relu: Bool, adding residual: Tensor?
+  ) throws -> Tensor {
     let channels = weight.count
     var statistics = BatchNormStatistics(
       channels: channels, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon)
@@ -53,12 +72,21 @@ public final class BatchNorm2D: Layer {
       case .trainingFrozenStatistics: .batchStatistics
       case .inference: .inference
       }
-    let output =
-      relu
-      ? try input.batchNormReLU2d(
-        gamma: weight.value, beta: bias.value, statistics: &statistics, mode: mode)
-      : try input.batchNorm2d(
-        gamma: weight.value, beta: bias.value, statistics: &statistics, mode: mode)
+    let (gamma, beta) = (weight.value, bias.value)
+    let output: Tensor
+    switch (residual, relu) {
+    case (nil, false):
+      output = try input.batchNorm2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+    case (nil, true):
+      output = try input.batchNormReLU2d(
+        gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+    case (let residual?, false):
+      output = try input.batchNormAdd2d(
+        adding: residual, gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+    case (let residual?, true):
+      output = try input.batchNormAddReLU2d(
+        adding: residual, gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+    }
     if mode == .training {
       try runningMean.value.assign(statistics.runningMean)
       try runningVariance.value.assign(statistics.runningVariance)

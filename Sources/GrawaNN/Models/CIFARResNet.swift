@@ -136,13 +136,13 @@ final class OptionABasicBlock: Layer {
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     let hidden = try bn1(conv1(input, context), context, relu: true)
-    let residual = try bn2(conv2(hidden, context), context)
     var shortcut = input
     if let shortcutPadding {
       shortcut = try input.subsampled(stride: 2).paddingChannels(
         before: shortcutPadding, after: shortcutPadding)
     }
-    return try (residual + shortcut).relu()
+    // relu(bn2(conv2(hidden)) + shortcut), fused.
+    return try bn2(conv2(hidden, context), context, adding: shortcut, relu: true)
   }
 
   var namedParameters: [(name: String, parameter: Parameter)] { collectParameters(children) }

@@ -157,7 +157,7 @@ final class PyramidBasicBlock: Layer {
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     var x = try conv1(bn1(input, context), context)
     x = try bn2(x, context, relu: true)
-    x = try bn3(conv2(x, context), context)
+    x = try conv2(x, context)
     var shortcut = input
     if stride != 1 {
       guard input.rank == 4, input.shape[2] % stride == 0, input.shape[3] % stride == 0 else {
@@ -170,7 +170,8 @@ final class PyramidBasicBlock: Layer {
     if missing > 0 {
       shortcut = try shortcut.paddingChannels(before: 0, after: missing)
     }
-    return try x + shortcut
+    // bn3(x) + shortcut, fused.
+    return try bn3(x, context, adding: shortcut, relu: false)
   }
 
   var namedParameters: [(name: String, parameter: Parameter)] { collectParameters(children) }

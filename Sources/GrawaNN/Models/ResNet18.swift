@@ -119,9 +119,9 @@ final class ProjectionBasicBlock: Layer {
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     let hidden = try bn1(conv1(input, context), context, relu: true)
-    let residual = try bn2(conv2(hidden, context), context)
     let identity = try shortcut?.callAsFunction(input, context) ?? input
-    return try (residual + identity).relu()
+    // relu(bn2(conv2(hidden)) + identity), fused.
+    return try bn2(conv2(hidden, context), context, adding: identity, relu: true)
   }
 
   var namedParameters: [(name: String, parameter: Parameter)] { collectParameters(children) }

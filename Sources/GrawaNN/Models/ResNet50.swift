@@ -138,9 +138,9 @@ final class Bottleneck: Layer {
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
     var x = try bn1(conv1(input, context), context, relu: true)
     x = try bn2(conv2(x, context), context, relu: true)
-    x = try bn3(conv3(x, context), context)
     let identity = try downsample?.callAsFunction(input, context) ?? input
-    return try (x + identity).relu()
+    // relu(bn3(conv3(x)) + identity), fused.
+    return try bn3(conv3(x, context), context, adding: identity, relu: true)
   }
 
   var namedParameters: [(name: String, parameter: Parameter)] { collectParameters(children) }

@@ -119,17 +119,19 @@ enum BatchNormKernels {
     }
   }
 
-  /// `y = x * scale[c] + shift[c]` for every element of channel `c`, followed by the ReLU
-  /// `max(y, 0)` when `relu` (negative values become 0, as ``ElementwiseKernels/relu(_:_:count:)``
-  /// does).
+  /// `y = x * scale[c] + shift[c]` for every element of channel `c`, plus the element of
+  /// `residual` at the same place when given (one rounding for the product and shift, one for the
+  /// sum: the bits of the affine map followed by an addition), followed by the ReLU `max(y, 0)`
+  /// when `relu` (negative values become 0, as ``ElementwiseKernels/relu(_:_:count:)`` does).
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
-    shift: UnsafePointer<Float>, relu: Bool = false, output: UnsafeMutablePointer<Float>,
-    reference: Bool = false
+    shift: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil, relu: Bool = false,
+    output: UnsafeMutablePointer<Float>, reference: Bool = false
   ) {
     if !reference && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
       return SmallPlaneBatchNorm.affine(
-        layout, input: input, scale: scale, shift: shift, relu: relu, output: output)
+        layout, input: input, scale: scale, shift: shift, residual: residual, relu: relu,
+        output: output)
     }
     forEachChannel(layout) { c in
       let a = V(repeating: scale[c])
@@ -138,15 +140,18 @@ enum BatchNormKernels {
       for n in 0..<layout.batch {
         let x = input + layout.offset(n, c)
         let y = output + layout.offset(n, c)
+        let r = residual.map { $0 + layout.offset(n, c) }
         var i = 0
         while i + 16 <= layout.plane {
-          let v = b.addingProduct(UnsafeRawPointer(x + i).loadUnaligned(as: V.self), a)
+          var v = b.addingProduct(UnsafeRawPointer(x + i).loadUnaligned(as: V.self), a)
+          if let r { v += UnsafeRawPointer(r + i).loadUnaligned(as: V.self) }
           let out = relu ? v.replacing(with: zero, where: v .< zero) : v
           UnsafeMutableRawPointer(y + i).storeBytes(of: out, as: V.self)
           i += 16
         }
         while i < layout.plane {
-          let v = shift[c].addingProduct(x[i], scale[c])
+          var v = shift[c].addingProduct(x[i], scale[c])
+          if let r { v += r[i] }
           y[i] = relu && v < 0 ? 0 : v
           i += 1
         }

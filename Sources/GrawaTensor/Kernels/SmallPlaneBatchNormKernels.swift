@@ -140,11 +140,12 @@ enum SmallPlaneBatchNorm {
     parallelFor(layout.batch, threads: BatchNormKernels.threads(layout)) { n in body(n * row, row) }
   }
 
-  /// `y = x * scale[c] + shift[c]`, then `max(y, 0)` when `relu`, as
-  /// ``BatchNormKernels/affine(_:input:scale:shift:relu:output:)`` computes it.
+  /// `y = x * scale[c] + shift[c]`, plus `residual` when given, then `max(y, 0)` when `relu`, as
+  /// ``BatchNormKernels/affine(_:input:scale:shift:residual:relu:output:reference:)`` computes it.
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
-    shift: UnsafePointer<Float>, relu: Bool, output: UnsafeMutablePointer<Float>
+    shift: UnsafePointer<Float>, residual: UnsafePointer<Float>?, relu: Bool,
+    output: UnsafeMutablePointer<Float>
   ) {
     let scales = expanded(scale, layout)
     let shifts = expanded(shift, layout)
@@ -153,15 +154,18 @@ enum SmallPlaneBatchNorm {
         forEachRow(layout) { offset, count in
           let x = input + offset
           let y = output + offset
+          let r = residual.map { $0 + offset }
           var i = 0
           while i + 16 <= count {
-            let v = load16(b.start + i).addingProduct(load16(x + i), load16(a.start + i))
+            var v = load16(b.start + i).addingProduct(load16(x + i), load16(a.start + i))
+            if let r { v += load16(r + i) }
             let out = relu ? v.replacing(with: V(), where: v .< V()) : v
             UnsafeMutableRawPointer(y + i).storeBytes(of: out, as: V.self)
             i += 16
           }
           while i < count {
-            let v = b[i].addingProduct(x[i], a[i])
+            var v = b[i].addingProduct(x[i], a[i])
+            if let r { v += r[i] }
             y[i] = relu && v < 0 ? 0 : v
             i += 1
           }

@@ -154,19 +154,26 @@ extension Tensor {
     // by the next layer anyway, so the backward closure holds no extra memory.
     let output = result.detached()
     Tensor.record(&result, operation: "relu", inputs: [self]) { g in
-      let grad = output.scalars.withUnsafeBufferPointer { px in
-        g.scalars.withUnsafeBufferPointer { pg in
-          makeScalars(count: n) { out in
-            parallelChunks(n) { start, end in
-              ElementwiseKernels.reluBackward(
-                input: px.start + start, gradient: pg.start + start, out + start, count: end - start)
-            }
+      [Tensor.reluGradient(output: output, gradient: g)]
+    }
+    return result
+  }
+
+  /// The gradient of a ReLU's input: `gradient` where `output` (the ReLU's output, or any tensor
+  /// positive exactly where its input was) is positive, 0 elsewhere.
+  static func reluGradient(output: Tensor, gradient: Tensor) -> Tensor {
+    let n = output.count
+    let grad = output.scalars.withUnsafeBufferPointer { px in
+      gradient.scalars.withUnsafeBufferPointer { pg in
+        makeScalars(count: n) { out in
+          parallelChunks(n) { start, end in
+            ElementwiseKernels.reluBackward(
+              input: px.start + start, gradient: pg.start + start, out + start, count: end - start)
           }
         }
       }
-      return [Tensor(validShape: output.shape, scalars: grad)]
     }
-    return result
+    return Tensor(validShape: output.shape, scalars: grad)
   }
 
   /// Adds `other` into this tensor elementwise (same shape; not recorded for gradients).

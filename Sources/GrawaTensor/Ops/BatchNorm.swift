@@ -82,14 +82,56 @@ extension Tensor {
     try batchNorm2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode, relu: true)
   }
 
-  /// Batch normalisation, followed by a ReLU when `relu`.
+  /// ``batchNorm2d(gamma:beta:statistics:mode:)`` plus `residual`, followed by ``relu()``, in one
+  /// operation: `relu(batchNorm2d(self) + residual)`, the end of a post-activation residual block
+  /// (He et al. 2016: the ResNets' basic and bottleneck blocks). The sum and the ReLU are written
+  /// as the normalised values are computed, instead of one pass (and tensor) for the sum and one
+  /// for the ReLU; the backward pass masks the output gradient once and hands it to both the
+  /// batch-norm gradients and `residual`. Outputs and gradients are bit-identical to the three
+  /// operations one after the other (up to the sign of an output of exactly zero, as for
+  /// ``batchNormReLU2d(gamma:beta:statistics:mode:)``).
+  /// - Parameter residual: the tensor added to the normalised input (the block's shortcut), of
+  ///   the input's shape (no broadcasting); may require gradients.
+  /// - Throws: as ``batchNorm2d(gamma:beta:statistics:mode:)``, and ``TensorError`` when
+  ///   `residual`'s shape is not the input's.
+  public func batchNormAddReLU2d(
+    adding residual: Tensor, gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics,
+    mode: BatchNormMode
+  ) throws -> Tensor {
+    try batchNorm2d(
+      gamma: gamma, beta: beta, statistics: &statistics, mode: mode, relu: true,
+      residual: residual)
+  }
+
+  /// ``batchNorm2d(gamma:beta:statistics:mode:)`` plus `residual`, in one operation (the end of a
+  /// residual block with no activation after the sum); the same bits as the two operations.
+  /// - Parameter residual: as in ``batchNormAddReLU2d(adding:gamma:beta:statistics:mode:)``.
+  /// - Throws: as ``batchNormAddReLU2d(adding:gamma:beta:statistics:mode:)``.
+  public func batchNormAdd2d(
+    adding residual: Tensor, gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics,
+    mode: BatchNormMode
+  ) throws -> Tensor {
+    try batchNorm2d(
+      gamma: gamma, beta: beta, statistics: &statistics, mode: mode, relu: false,
+      residual: residual)
+  }
+
+  /// Batch normalisation, plus `residual` when given, followed by a ReLU when `relu`.
   func batchNorm2d(
     gamma: Tensor, beta: Tensor, statistics: inout BatchNormStatistics, mode: BatchNormMode,
-    relu: Bool
+    relu: Bool, residual: Tensor? = nil
   ) throws -> Tensor {
-    let op = relu ? "batchNormReLU2d" : "batchNorm2d"
+    let op =
+      residual == nil
+      ? (relu ? "batchNormReLU2d" : "batchNorm2d") : (relu ? "batchNormAddReLU2d" : "batchNormAdd2d")
     guard rank == 4 else {
       throw TensorError(op, "input must be [N, C, H, W], got shape \(describe(shape))")
+    }
+    if let residual, residual.shape != shape {
+      throw TensorError(
+        op,
+        "residual must have the input's shape \(describe(shape)), got shape "
+          + "\(describe(residual.shape))")
     }
     let channels = shape[1]
     let layout = ChannelLayout(batch: shape[0], channels: channels, plane: shape[2] * shape[3])
@@ -149,9 +191,11 @@ extension Tensor {
       Float(Double(beta.scalars[$0]) - mean[$0] * Double(scale[$0]))
     }
     let output = scalars.withUnsafeBufferPointer { x in
-      makeScalars(count: count) { y in
-        BatchNormKernels.affine(
-          layout, input: x.start, scale: scale, shift: shift, relu: relu, output: y)
+      withResidualPointer(residual) { r in
+        makeScalars(count: count) { y in
+          BatchNormKernels.affine(
+            layout, input: x.start, scale: scale, shift: shift, residual: r, relu: relu, output: y)
+        }
       }
     }
     var result = Tensor(validShape: shape, scalars: output)
@@ -162,18 +206,27 @@ extension Tensor {
     let needBeta = beta.node != nil
     let batchMode = mode.usesBatchStatistics
     let meanFloat = mean.map { Float($0) }
-    // The fused ReLU's mask is recomputed from the input with the forward's scale and shift.
-    let maskScale = relu ? scale : []
-    let maskShift = relu ? shift : []
+    // Without a residual, the fused ReLU's mask is recomputed from the input with the forward's
+    // scale and shift. With one, the output decides it (positive exactly where the sum was), and
+    // the masked gradient, which the residual receives too, is formed once before the rest.
+    let maskedByInput = relu && residual == nil
+    let reluOutput = relu && residual != nil ? result.detached() : nil
+    let hasResidual = residual != nil
+    let needResidual = residual?.node != nil
+    let maskScale = maskedByInput ? scale : []
+    let maskShift = maskedByInput ? shift : []
     func withReLUMask(_ body: (BatchNormKernels.ReLUMask?) -> Void) {
-      guard relu else { return body(nil) }
+      guard maskedByInput else { return body(nil) }
       maskScale.withUnsafeBufferPointer { a in
         maskShift.withUnsafeBufferPointer { b in
           body(BatchNormKernels.ReLUMask(scale: a.start, shift: b.start))
         }
       }
     }
-    Tensor.record(&result, operation: op, inputs: [self, gamma, beta]) { gradient in
+    let inputs = [self, gamma, beta] + (residual.map { [$0] } ?? [])
+    Tensor.record(&result, operation: op, inputs: inputs) { outputGradient in
+      let gradient = reluOutput.map { Tensor.reluGradient(output: $0, gradient: outputGradient) }
+        ?? outputGradient
       // sum dy and sum (x - mean) dy per channel: beta's and gamma's gradients, and the batch-mode
       // input gradient's correction terms.
       var sumGradient = [Double](repeating: 0, count: channels)
@@ -229,8 +282,17 @@ extension Tensor {
         ) : nil
       let betaGradient =
         needBeta ? Tensor(validShape: [channels], scalars: sumGradient.map { Float($0) }) : nil
-      return [inputGradient, gammaGradient, betaGradient]
+      let parts = [inputGradient, gammaGradient, betaGradient]
+      return hasResidual ? parts + [needResidual ? gradient : nil] : parts
     }
     return result
+  }
+
+  /// Runs `body` with the scalars of `residual`, or with `nil`.
+  private func withResidualPointer<R>(
+    _ residual: Tensor?, _ body: (UnsafePointer<Float>?) -> R
+  ) -> R {
+    guard let residual else { return body(nil) }
+    return residual.scalars.withUnsafeBufferPointer { body($0.baseAddress) }
   }
 }
