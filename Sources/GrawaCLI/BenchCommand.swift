@@ -176,11 +176,14 @@ enum BenchCommand: Command {
         let entries = result.profile ?? []
         let total = entries.reduce(0) { $0 + $1.milliseconds } + result.optimizerMedianMilliseconds * Double(steps)
         log("time per operation, \(threads) threads, over \(steps) steps (ms per step, share of the step):")
-        for entry in entries where entry.milliseconds / total >= 0.005 {
-          let label = "\(entry.operation) \(entry.direction)".padding(toLength: 28, withPad: " ", startingAt: 0)
+        let shown = entries.filter { $0.milliseconds / total >= 0.005 }
+        // Names are never cut: the column is as wide as the longest.
+        let width = shown.map { $0.operation.count + 1 + $0.direction.count }.reduce(28, max)
+        for entry in shown {
+          let label = "\(entry.operation) \(entry.direction)".padding(toLength: width, withPad: " ", startingAt: 0)
           log("  \(label) \(pad(fixed(entry.milliseconds / Double(steps)), 8))   \(pad(fixed(100 * entry.milliseconds / total), 5))%")
         }
-        let sgd = "sgd step".padding(toLength: 28, withPad: " ", startingAt: 0)
+        let sgd = "sgd step".padding(toLength: width, withPad: " ", startingAt: 0)
         log("  \(sgd) \(pad(fixed(result.optimizerMedianMilliseconds), 8))   \(pad(fixed(100 * result.optimizerMedianMilliseconds * Double(steps) / total), 5))%")
       }
     }

@@ -242,6 +242,16 @@ final class CommandLineTests: XCTestCase {
     let operations = Set(profile.compactMap { $0["operation"] as? String })
     XCTAssertTrue(
       operations.isSuperset(of: ["conv2d", "batchNormReLU2d", "batchNormAddReLU2d"]), "\(operations)")
+    // The table never cuts an operation's name (DenseNet's are the longest).
+    let table = try runTool([
+      "bench", "--skip-gemm", "--skip-conv", "--model", "densenet121", "--batch-size", "2", "--input",
+      "1x8x8", "--steps", "1", "--threads", "1", "--profile",
+    ])
+    XCTAssertEqual(table.status, 0, table.standardError)
+    let text = table.standardOutput + table.standardError
+    for name in ["concatenatedBatchNormReLU2d forward", "concatenatedBatchNormReLU2d backward"] {
+      XCTAssertTrue(text.contains(name), text)
+    }
     let badInput = try runTool(["bench", "--skip-gemm", "--skip-conv", "--model", "resnet20", "--input", "3x32"])
     XCTAssertEqual(badInput.status, 2)
     XCTAssertTrue(badInput.standardError.contains("'--input'"), badInput.standardError)

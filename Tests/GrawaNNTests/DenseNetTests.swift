@@ -76,6 +76,56 @@ final class DenseNetTests: XCTestCase {
     }
   }
 
+  func testDenseBlock_givesTheBitsOfConcatenatingAfterEveryLayer_inEveryMode() throws {
+    // The block (one concatenation at the end, statistics carried between layers) against its
+    // layers applied one after the other, each concatenating its input and output (the
+    // reference): outputs, the input's gradient, every parameter's gradient and the running
+    // statistics, bit for bit.
+    for mode in [ForwardContext.Mode.training, .trainingFrozenStatistics, .inference] {
+      var outcomes: [[[Float]]] = []
+      var concatenations: [Int] = []
+      for blockwise in [true, false] {
+        var generator = RandomGenerator(seed: 8)
+        let layers = (0..<3).map { index in
+          DenseBottleneck(inputChannels: 5 + 4 * index, growthRate: 4, generator: &generator)
+        }
+        let block = DenseBlock(layers)
+        // One training pass first, so inference normalises with statistics of this batch.
+        let x = ModelTesting.images(batch: 3, channels: 5, size: 6)
+        _ = try GradientRecording.withoutGradients {
+          try block(x, ForwardContext(mode: .training))
+        }
+        let input = x.requiringGradient()
+        OpProfiler.reset()
+        let y = try OpProfiler.profiling { () throws -> Tensor in
+          var y = input
+          if blockwise {
+            y = try block(input, ForwardContext(mode: mode))
+          } else {
+            for layer in layers { y = try layer(y, ForwardContext(mode: mode)) }
+          }
+          try (y * y).sum().backward()
+          return y
+        }
+        concatenations.append(
+          OpProfiler.entries.filter { $0.direction == "forward" && $0.operation == "concatenate" }
+            .map(\.calls).reduce(0, +))
+        OpProfiler.reset()
+        outcomes.append(
+          [y.scalars, input.gradient?.scalars ?? []]
+            + block.namedParameters.map { $0.parameter.gradient?.scalars ?? [] }
+            + block.namedBuffers.map { $0.buffer.value.scalars })
+      }
+      XCTAssertEqual(outcomes[0].count, outcomes[1].count)
+      for (index, (a, b)) in zip(outcomes[0], outcomes[1]).enumerated() {
+        XCTAssertFalse(a.isEmpty, "\(mode) part \(index)")
+        XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "\(mode) part \(index)")
+      }
+      // One concatenation for the block, one per layer for the reference's order.
+      XCTAssertEqual(concatenations, [1, 3], "\(mode)")
+    }
+  }
+
   func testInvalidArguments_throwModelError() {
     XCTAssertThrowsError(try denseNet(size: 7)) {
       XCTAssertTrue($0 is ModelError, "three transitions need 8 pixels")

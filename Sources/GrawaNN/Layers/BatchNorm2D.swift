@@ -57,13 +57,52 @@ public final class BatchNorm2D: Layer {
     try normalize(input, context, relu: relu, adding: residual)
   }
 
+  /// Normalises the channel concatenation of `parts` (never formed) according to the context's
+  /// mode, then applies a ReLU when `relu`
+  /// (``Tensor/batchNorm2d(concatenating:gamma:beta:statistics:mode:relu:partStatistics:)``: the
+  /// same bits as ``Tensor/concatenate(_:axis:)`` followed by the layer). `partStatistics`
+  /// carries the parts' batch statistics between the layers that normalise the same parts in one
+  /// forward pass (one entry per part, `nil` when not yet known).
+  /// - Throws: as the layer, and as the operation for parts that do not concatenate.
+  public func callAsFunction(
+    concatenating parts: [Tensor], _ context: ForwardContext, relu: Bool,
+    partStatistics: inout [ChannelStatistics?]
+  ) throws -> Tensor {
+    try withStatistics(context) { statistics, mode in
+      try Tensor.batchNorm2d(
+        concatenating: parts, gamma: weight.value, beta: bias.value, statistics: &statistics,
+        mode: mode, relu: relu, partStatistics: &partStatistics)
+    }
+  }
+
   /// The layer's operation on `input`, with an optional residual and ReLU.
   private func normalize(
     _ input: Tensor, _ context: ForwardContext, relu: Bool, adding residual: Tensor?
   ) throws -> Tensor {
-    let channels = weight.count
+    let (gamma, beta) = (weight.value, bias.value)
+    return try withStatistics(context) { statistics, mode in
+      switch (residual, relu) {
+      case (nil, false):
+        try input.batchNorm2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+      case (nil, true):
+        try input.batchNormReLU2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+      case (let residual?, false):
+        try input.batchNormAdd2d(
+          adding: residual, gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+      case (let residual?, true):
+        try input.batchNormAddReLU2d(
+          adding: residual, gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
+      }
+    }
+  }
+
+  /// Runs `body` with the layer's running statistics and the context's mode, and keeps the
+  /// statistics it updated in training.
+  private func withStatistics(
+    _ context: ForwardContext, _ body: (inout BatchNormStatistics, BatchNormMode) throws -> Tensor
+  ) throws -> Tensor {
     var statistics = BatchNormStatistics(
-      channels: channels, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon)
+      channels: weight.count, momentum: context.batchNormMomentum ?? momentum, epsilon: epsilon)
     statistics.runningMean = runningMean.value.scalars
     statistics.runningVariance = runningVariance.value.scalars
     let mode: BatchNormMode =
@@ -72,21 +111,7 @@ public final class BatchNorm2D: Layer {
       case .trainingFrozenStatistics: .batchStatistics
       case .inference: .inference
       }
-    let (gamma, beta) = (weight.value, bias.value)
-    let output: Tensor
-    switch (residual, relu) {
-    case (nil, false):
-      output = try input.batchNorm2d(gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
-    case (nil, true):
-      output = try input.batchNormReLU2d(
-        gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
-    case (let residual?, false):
-      output = try input.batchNormAdd2d(
-        adding: residual, gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
-    case (let residual?, true):
-      output = try input.batchNormAddReLU2d(
-        adding: residual, gamma: gamma, beta: beta, statistics: &statistics, mode: mode)
-    }
+    let output = try body(&statistics, mode)
     if mode == .training {
       try runningMean.value.assign(statistics.runningMean)
       try runningVariance.value.assign(statistics.runningVariance)

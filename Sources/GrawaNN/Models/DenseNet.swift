@@ -70,19 +70,16 @@ public final class DenseNet: Layer {
       generator: &generator)
     var featureChildren: NamedChildren = []
     for (index, layerCount) in blocks.enumerated() {
-      var layers: NamedChildren = []
-      for layer in 0..<layerCount {
+      var layers: [DenseBottleneck] = []
+      for _ in 0..<layerCount {
         layers.append(
-          (
-            "bottle_neck_layer_\(layer)",
-            DenseBottleneck(inputChannels: channels, growthRate: growthRate, generator: &generator)
-          ))
+          DenseBottleneck(inputChannels: channels, growthRate: growthRate, generator: &generator))
         channels += growthRate
       }
       let isLast = index == blocks.count - 1
       // The reference names every block `dense_block_layer_<i>` except the last, `dense_block<i>`.
       featureChildren.append(
-        (isLast ? "dense_block\(index)" : "dense_block_layer_\(index)", Sequential(named: layers)))
+        (isLast ? "dense_block\(index)" : "dense_block_layer_\(index)", DenseBlock(layers)))
       if !isLast {
         let compressed = channels / 2
         let transition = Sequential(named: [
@@ -125,28 +122,78 @@ public final class DenseNet: Layer {
   public var namedBuffers: [(name: String, buffer: Buffer)] { collectBuffers(children) }
 }
 
-/// A DenseNet-B bottleneck layer: `concat(x, conv3x3(relu(bn(conv1x1(relu(bn(x)))))))` along the
-/// channels; its six steps are the reference's `bottle_neck` sequence.
-final class DenseBottleneck: Layer {
-  let bottleNeck: Sequential
+/// A dense block: bottleneck layers `bottle_neck_layer_0`, `bottle_neck_layer_1`, ..., each fed
+/// the channel concatenation of the block's input and every earlier layer's output; the block
+/// returns the concatenation of all of them.
+///
+/// The reference concatenates after every layer (`torch.cat([x, out], 1)`), which copies every
+/// earlier feature map once per layer and keeps each copy for the next layer's backward pass.
+/// Here the concatenation is formed once, at the end: each layer's first batch norm reads the
+/// parts where they are (``BatchNorm2D/callAsFunction(concatenating:_:relu:partStatistics:)``)
+/// and reuses the parts' batch statistics the earlier layers computed. Same bits as the
+/// reference's order of operations, forward and backward.
+final class DenseBlock: Layer {
+  let layers: [DenseBottleneck]
 
-  init(inputChannels: Int, growthRate: Int, generator: inout RandomGenerator) {
-    let inner = 4 * growthRate
-    bottleNeck = Sequential([
-      BatchNorm2D(channels: inputChannels),
-      ReLU(),
-      Conv2D(
-        inputChannels: inputChannels, outputChannels: inner, kernelSize: 1, generator: &generator),
-      BatchNorm2D(channels: inner),
-      ReLU(),
-      Conv2D(
-        inputChannels: inner, outputChannels: growthRate, kernelSize: 3, padding: 1,
-        generator: &generator),
-    ])
+  init(_ layers: [DenseBottleneck]) {
+    self.layers = layers
+  }
+
+  private var children: NamedChildren {
+    layers.enumerated().map { (name: "bottle_neck_layer_\($0.offset)", layer: $0.element) }
   }
 
   func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-    try Tensor.concatenate([input, bottleNeck(input, context)], axis: 1)
+    var parts = [input]
+    var partStatistics: [ChannelStatistics?] = [nil]
+    for layer in layers {
+      parts.append(try layer.newFeatures(parts, context, partStatistics: &partStatistics))
+      partStatistics.append(nil)
+    }
+    return try Tensor.concatenate(parts, axis: 1)
+  }
+
+  var namedParameters: [(name: String, parameter: Parameter)] { collectParameters(children) }
+
+  var namedBuffers: [(name: String, buffer: Buffer)] { collectBuffers(children) }
+}
+
+/// A DenseNet-B bottleneck layer: `concat(x, conv3x3(relu(bn(conv1x1(relu(bn(x)))))))` along the
+/// channels; its six steps are the reference's `bottle_neck` sequence.
+final class DenseBottleneck: Layer {
+  /// The reference's sequence (for the parameter names): `norm1`, ReLU, `conv1`, `norm2`, ReLU,
+  /// `conv2`.
+  let bottleNeck: Sequential
+  let norm1: BatchNorm2D
+  let conv1: Conv2D
+  let norm2: BatchNorm2D
+  let conv2: Conv2D
+
+  init(inputChannels: Int, growthRate: Int, generator: inout RandomGenerator) {
+    let inner = 4 * growthRate
+    norm1 = BatchNorm2D(channels: inputChannels)
+    conv1 = Conv2D(
+      inputChannels: inputChannels, outputChannels: inner, kernelSize: 1, generator: &generator)
+    norm2 = BatchNorm2D(channels: inner)
+    conv2 = Conv2D(
+      inputChannels: inner, outputChannels: growthRate, kernelSize: 3, padding: 1,
+      generator: &generator)
+    bottleNeck = Sequential([norm1, ReLU(), conv1, norm2, ReLU(), conv2])
+  }
+
+  /// The layer's `growthRate` new channels for an input that is the channel concatenation of
+  /// `parts` (see ``DenseBlock``; `partStatistics` has one entry per part).
+  func newFeatures(
+    _ parts: [Tensor], _ context: ForwardContext, partStatistics: inout [ChannelStatistics?]
+  ) throws -> Tensor {
+    let x = try norm1(concatenating: parts, context, relu: true, partStatistics: &partStatistics)
+    return try conv2(norm2(conv1(x, context), context, relu: true), context)
+  }
+
+  func callAsFunction(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+    var partStatistics: [ChannelStatistics?] = [nil]
+    let features = try newFeatures([input], context, partStatistics: &partStatistics)
+    return try Tensor.concatenate([input, features], axis: 1)
   }
 
   var namedParameters: [(name: String, parameter: Parameter)] {

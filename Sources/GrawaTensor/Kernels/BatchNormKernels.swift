@@ -123,15 +123,19 @@ enum BatchNormKernels {
   /// `residual` at the same place when given (one rounding for the product and shift, one for the
   /// sum: the bits of the affine map followed by an addition), followed by the ReLU `max(y, 0)`
   /// when `relu` (negative values become 0, as ``ElementwiseKernels/relu(_:_:count:)`` does).
+  /// The output's images hold `outputChannels` channels (`layout.channels` when `nil`): a part of
+  /// a concatenation writes its channels into the whole, `output` pointing at its first one.
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
     shift: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil, relu: Bool = false,
-    output: UnsafeMutablePointer<Float>, reference: Bool = false
+    output: UnsafeMutablePointer<Float>, outputChannels: Int? = nil, reference: Bool = false
   ) {
+    let outputLayout = ChannelLayout(
+      batch: layout.batch, channels: outputChannels ?? layout.channels, plane: layout.plane)
     if !reference && layout.plane < SmallPlaneBatchNorm.elementwiseLimit {
       return SmallPlaneBatchNorm.affine(
         layout, input: input, scale: scale, shift: shift, residual: residual, relu: relu,
-        output: output)
+        output: output, outputChannels: outputLayout.channels)
     }
     forEachChannel(layout) { c in
       let a = V(repeating: scale[c])
@@ -139,7 +143,7 @@ enum BatchNormKernels {
       let zero = V()
       for n in 0..<layout.batch {
         let x = input + layout.offset(n, c)
-        let y = output + layout.offset(n, c)
+        let y = output + outputLayout.offset(n, c)
         let r = residual.map { $0 + layout.offset(n, c) }
         var i = 0
         while i + 16 <= layout.plane {
@@ -155,6 +159,40 @@ enum BatchNormKernels {
           y[i] = relu && v < 0 ? 0 : v
           i += 1
         }
+      }
+    }
+  }
+
+  /// Runs `body(k)` for every part of a concatenation whose parts have `layouts`. Parts large
+  /// enough to spread over threads themselves (see ``threads(_:)``), or a single part, run one
+  /// after the other; otherwise groups of consecutive parts of about equal size run side by side,
+  /// each on one thread (DenseNet's last block: one wide part, then many of 32 channels on 4x4
+  /// maps). Every part's results are the same either way.
+  static func forEachPart(_ layouts: [ChannelLayout], _ body: (Int) -> Void) {
+    let sizes = layouts.map { $0.channels * $0.perChannel }
+    let total = sizes.reduce(0, +)
+    let threads = min(ComputeThreads.current, layouts.count)
+    var groupEnds: [Int] = []
+    if threads > 1 && total >= 1 << 18 && sizes.contains(where: { $0 < 1 << 18 }) {
+      // Group `g` ends after the part where the running total first reaches g+1 shares.
+      var running = 0
+      for k in layouts.indices {
+        running += sizes[k]
+        if running * threads >= total * (groupEnds.count + 1) { groupEnds.append(k + 1) }
+      }
+      // Parts of no channels at the end belong to the last group.
+      if groupEnds.last != layouts.count { groupEnds.append(layouts.count) }
+    }
+    let starts = [0] + groupEnds.dropLast()
+    let largest = zip(starts, groupEnds).map { sizes[$0..<$1].reduce(0, +) }.max() ?? total
+    // One part too large for a fair share: its own threads do better.
+    guard groupEnds.count > 1, largest * 2 * groupEnds.count <= total * 3 else {
+      for k in layouts.indices { body(k) }
+      return
+    }
+    parallelFor(groupEnds.count, threads: groupEnds.count) { g in
+      ComputeThreads.withLimit(1) {
+        for k in starts[g]..<groupEnds[g] { body(k) }
       }
     }
   }

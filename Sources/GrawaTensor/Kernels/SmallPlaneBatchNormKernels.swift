@@ -141,11 +141,12 @@ enum SmallPlaneBatchNorm {
   }
 
   /// `y = x * scale[c] + shift[c]`, plus `residual` when given, then `max(y, 0)` when `relu`, as
-  /// ``BatchNormKernels/affine(_:input:scale:shift:residual:relu:output:reference:)`` computes it.
+  /// ``BatchNormKernels/affine(_:input:scale:shift:residual:relu:output:outputChannels:reference:)``
+  /// computes it.
   static func affine(
     _ layout: ChannelLayout, input: UnsafePointer<Float>, scale: UnsafePointer<Float>,
     shift: UnsafePointer<Float>, residual: UnsafePointer<Float>?, relu: Bool,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, outputChannels: Int
   ) {
     let scales = expanded(scale, layout)
     let shifts = expanded(shift, layout)
@@ -153,7 +154,8 @@ enum SmallPlaneBatchNorm {
       shifts.withUnsafeBufferPointer { b in
         forEachRow(layout) { offset, count in
           let x = input + offset
-          let y = output + offset
+          // Image `offset / count`'s row of the output, `outputChannels` channels long.
+          let y = count == 0 ? output : output + offset / count * outputChannels * layout.plane
           let r = residual.map { $0 + offset }
           var i = 0
           while i + 16 <= count {

@@ -133,8 +133,35 @@ extension Tensor {
         "residual must have the input's shape \(describe(shape)), got shape "
           + "\(describe(residual.shape))")
     }
-    let channels = shape[1]
+    var noCache: [ChannelStatistics?] = [nil]
+    return try Tensor.batchNorm2d(
+      parts: [self], op: op, gamma: gamma, beta: beta, statistics: &statistics, mode: mode,
+      relu: relu, residual: residual, partStatistics: &noCache)
+  }
+
+  /// The pass behind every form of batch normalisation: the input is the channel concatenation of
+  /// `parts` (rank 4, the same batch and map; one part for a plain tensor), never formed. Each
+  /// part's statistics, normalisation and gradients run on the part itself with the per-channel
+  /// coefficients of its channels, so the results are the bits of one tensor holding them all.
+  /// `partStatistics[k]`, when set, gives part `k`'s batch statistics (as an earlier pass over the
+  /// same part computed them); the batch-statistics modes fill the missing ones. `residual` only
+  /// with one part.
+  static func batchNorm2d(
+    parts: [Tensor], op: String, gamma: Tensor, beta: Tensor,
+    statistics: inout BatchNormStatistics, mode: BatchNormMode, relu: Bool, residual: Tensor?,
+    partStatistics: inout [ChannelStatistics?]
+  ) throws -> Tensor {
+    let first = parts[0]
+    let partChannels = parts.map { $0.shape[1] }
+    let channels = partChannels.reduce(0, +)
+    var shape = first.shape
+    shape[1] = channels
     let layout = ChannelLayout(batch: shape[0], channels: channels, plane: shape[2] * shape[3])
+    let layouts = partChannels.map {
+      ChannelLayout(batch: layout.batch, channels: $0, plane: layout.plane)
+    }
+    // The first channel of each part.
+    let offsets = partChannels.indices.map { partChannels[..<$0].reduce(0, +) }
     for (name, parameter) in [("gamma", gamma), ("beta", beta)] where parameter.shape != [channels]
     {
       throw TensorError(
@@ -160,12 +187,13 @@ extension Tensor {
     var mean = [Double](repeating: 0, count: channels)
     var variance = [Double](repeating: 1, count: channels)
     if mode.usesBatchStatistics {
-      scalars.withUnsafeBufferPointer { x in
-        mean.withUnsafeMutableBufferPointer { m in
-          variance.withUnsafeMutableBufferPointer { v in
-            BatchNormKernels.statistics(layout, input: x.start, mean: m.start, variance: v.start)
-          }
-        }
+      for k in parts.indices {
+        let known =
+          partStatistics[k]
+          ?? ChannelStatistics(of: parts[k], layout: layouts[k])
+        partStatistics[k] = known
+        mean.replaceSubrange(offsets[k]..<(offsets[k] + partChannels[k]), with: known.mean)
+        variance.replaceSubrange(offsets[k]..<(offsets[k] + partChannels[k]), with: known.variance)
       }
     } else {
       mean = statistics.runningMean.map(Double.init)
@@ -190,18 +218,26 @@ extension Tensor {
     let shift = (0..<channels).map {
       Float(Double(beta.scalars[$0]) - mean[$0] * Double(scale[$0]))
     }
-    let output = scalars.withUnsafeBufferPointer { x in
+    let output = makeScalars(count: layout.batch * channels * layout.plane) { y in
       withResidualPointer(residual) { r in
-        makeScalars(count: count) { y in
-          BatchNormKernels.affine(
-            layout, input: x.start, scale: scale, shift: shift, residual: r, relu: relu, output: y)
+        scale.withUnsafeBufferPointer { a in
+          shift.withUnsafeBufferPointer { b in
+            BatchNormKernels.forEachPart(layouts) { k in
+              parts[k].scalars.withUnsafeBufferPointer { x in
+                BatchNormKernels.affine(
+                  layouts[k], input: x.start, scale: a.start + offsets[k],
+                  shift: b.start + offsets[k], residual: r, relu: relu,
+                  output: y + offsets[k] * layout.plane, outputChannels: channels)
+              }
+            }
+          }
         }
       }
     }
     var result = Tensor(validShape: shape, scalars: output)
 
-    let input = detached()
-    let needInput = node != nil
+    let inputs = parts.map { $0.detached() }
+    let needInput = parts.map { $0.node != nil }
     let needGamma = gamma.node != nil
     let needBeta = beta.node != nil
     let batchMode = mode.usesBatchStatistics
@@ -215,39 +251,51 @@ extension Tensor {
     let needResidual = residual?.node != nil
     let maskScale = maskedByInput ? scale : []
     let maskShift = maskedByInput ? shift : []
-    func withReLUMask(_ body: (BatchNormKernels.ReLUMask?) -> Void) {
-      guard maskedByInput else { return body(nil) }
-      maskScale.withUnsafeBufferPointer { a in
-        maskShift.withUnsafeBufferPointer { b in
-          body(BatchNormKernels.ReLUMask(scale: a.start, shift: b.start))
-        }
-      }
-    }
-    let inputs = [self, gamma, beta] + (residual.map { [$0] } ?? [])
-    Tensor.record(&result, operation: op, inputs: inputs) { outputGradient in
+    let needSums = needGamma || needBeta || (needInput.contains(true) && batchMode)
+    let recorded = parts + [gamma, beta] + (residual.map { [$0] } ?? [])
+    Tensor.record(&result, operation: op, inputs: recorded) { outputGradient in
       let gradient = reluOutput.map { Tensor.reluGradient(output: $0, gradient: outputGradient) }
         ?? outputGradient
+      // Each part's share of the output gradient, in the part's layout.
+      let partGradients = inputs.count == 1 ? [gradient] : gradient.split(partChannels, axis: 1)
       // sum dy and sum (x - mean) dy per channel: beta's and gamma's gradients, and the batch-mode
       // input gradient's correction terms.
       var sumGradient = [Double](repeating: 0, count: channels)
       var sumProduct = [Double](repeating: 0, count: channels)
-      if needGamma || needBeta || (needInput && batchMode) {
-        input.scalars.withUnsafeBufferPointer { x in
-          gradient.scalars.withUnsafeBufferPointer { dy in
-            sumGradient.withUnsafeMutableBufferPointer { s in
-              sumProduct.withUnsafeMutableBufferPointer { p in
-                withReLUMask { mask in
-                  BatchNormKernels.gradientSums(
-                    layout, input: x.start, outputGradient: dy.start, mean: meanFloat,
-                    relu: mask, sumGradient: s.start, sumCenteredProduct: p.start)
+      // The mask and every coefficient array, offset to part `k`'s first channel.
+      func withCoefficients(
+        _ k: Int, _ arrays: [[Float]],
+        _ body: (BatchNormKernels.ReLUMask?, [UnsafePointer<Float>]) -> Void
+      ) {
+        withPointers(to: arrays + [maskScale, maskShift]) { p in
+          let c0 = offsets[k]
+          let mask =
+            maskedByInput
+            ? BatchNormKernels.ReLUMask(
+              scale: p[arrays.count] + c0, shift: p[arrays.count + 1] + c0) : nil
+          body(mask, p[..<arrays.count].map { $0 + c0 })
+        }
+      }
+      if needSums {
+        sumGradient.withUnsafeMutableBufferPointer { s in
+          sumProduct.withUnsafeMutableBufferPointer { p in
+            BatchNormKernels.forEachPart(layouts) { k in
+              inputs[k].scalars.withUnsafeBufferPointer { x in
+                partGradients[k].scalars.withUnsafeBufferPointer { dy in
+                  withCoefficients(k, [meanFloat]) { mask, c in
+                    BatchNormKernels.gradientSums(
+                      layouts[k], input: x.start, outputGradient: dy.start, mean: c[0],
+                      relu: mask, sumGradient: s.start + offsets[k],
+                      sumCenteredProduct: p.start + offsets[k])
+                  }
                 }
               }
             }
           }
         }
       }
-      var inputGradient: Tensor?
-      if needInput {
+      var inputGradients = [Tensor?](repeating: nil, count: inputs.count)
+      if needInput.contains(true) {
         // Batch statistics:
         //   dx = (dy - mean(dy) - (x - mean) * sum((x - mean) dy) / (n var')) * gamma / std,
         // var' = var + epsilon. Running statistics: dx = dy * gamma / std.
@@ -262,18 +310,24 @@ extension Tensor {
             d[c] = Float(-sumGradient[c] / Double(n) * scaleC)
           }
         }
-        let dx = input.scalars.withUnsafeBufferPointer { x in
-          gradient.scalars.withUnsafeBufferPointer { dy in
-            makeScalars(count: input.count) { dx in
-              withReLUMask { mask in
-                BatchNormKernels.inputGradient(
-                  layout, input: x.start, outputGradient: dy.start, mean: meanFloat, a: a, b: b,
-                  d: d, relu: mask, inputGradient: dx)
+        let counts = inputs.indices.map { needInput[$0] ? inputs[$0].count : 0 }
+        let dxParts = makeScalarArrays(counts: counts) { dx in
+          BatchNormKernels.forEachPart(layouts) { k in
+            guard needInput[k] else { return }
+            inputs[k].scalars.withUnsafeBufferPointer { x in
+              partGradients[k].scalars.withUnsafeBufferPointer { dy in
+                withCoefficients(k, [meanFloat, a, b, d]) { mask, c in
+                  BatchNormKernels.inputGradient(
+                    layouts[k], input: x.start, outputGradient: dy.start, mean: c[0], a: c[1],
+                    b: c[2], d: c[3], relu: mask, inputGradient: dx[k])
+                }
               }
             }
           }
         }
-        inputGradient = Tensor(validShape: input.shape, scalars: dx)
+        for k in inputs.indices where needInput[k] {
+          inputGradients[k] = Tensor(validShape: inputs[k].shape, scalars: dxParts[k])
+        }
       }
       let gammaGradient =
         needGamma
@@ -282,14 +336,14 @@ extension Tensor {
         ) : nil
       let betaGradient =
         needBeta ? Tensor(validShape: [channels], scalars: sumGradient.map { Float($0) }) : nil
-      let parts = [inputGradient, gammaGradient, betaGradient]
-      return hasResidual ? parts + [needResidual ? gradient : nil] : parts
+      let tail = [gammaGradient, betaGradient]
+      return inputGradients + (hasResidual ? tail + [needResidual ? gradient : nil] : tail)
     }
     return result
   }
 
   /// Runs `body` with the scalars of `residual`, or with `nil`.
-  private func withResidualPointer<R>(
+  private static func withResidualPointer<R>(
     _ residual: Tensor?, _ body: (UnsafePointer<Float>?) -> R
   ) -> R {
     guard let residual else { return body(nil) }

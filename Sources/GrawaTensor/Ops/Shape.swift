@@ -130,26 +130,36 @@ extension Tensor {
       }
     }
     var result = Tensor(validShape: outShape, scalars: out)
-    let shapes = tensors.map(\.shape)
     record(&result, operation: "concatenate", inputs: tensors) { g in
-      var grads: [Tensor?] = []
-      var offset = 0
-      g.scalars.withUnsafeBufferPointer { pg in
-        for (shape, extent) in zip(shapes, extents) {
-          let block = extent * inner
-          let part = makeScalars(count: outer * block) { pp in
-            let threads = outer * block >= 262_144 ? ComputeThreads.current : 1
-            parallelFor(outer, threads: threads) { o in
-              (pp + o * block).update(from: pg.start + o * total * inner + offset, count: block)
-            }
-          }
-          grads.append(Tensor(validShape: shape, scalars: part))
-          offset += block
-        }
-      }
-      return grads
+      g.split(extents, axis: axis)
     }
     return result
+  }
+
+  /// The consecutive slices of this tensor along `axis` with `extents` entries each (their sum
+  /// the axis's size), as separate tensors: the inverse of ``concatenate(_:axis:)``.
+  func split(_ extents: [Int], axis: Int) -> [Tensor] {
+    let outer = shape[..<axis].reduce(1, *)
+    let inner = shape[(axis + 1)...].reduce(1, *)
+    let total = shape[axis]
+    var parts: [Tensor] = []
+    var offset = 0
+    scalars.withUnsafeBufferPointer { pg in
+      for extent in extents {
+        let block = extent * inner
+        let part = makeScalars(count: outer * block) { pp in
+          let threads = outer * block >= 262_144 ? ComputeThreads.current : 1
+          parallelFor(outer, threads: threads) { o in
+            (pp + o * block).update(from: pg.start + o * total * inner + offset, count: block)
+          }
+        }
+        var partShape = shape
+        partShape[axis] = extent
+        parts.append(Tensor(validShape: partShape, scalars: part))
+        offset += block
+      }
+    }
+    return parts
   }
 }
 
@@ -185,21 +195,4 @@ private func permute(_ values: [Float], shape: [Int], axes: [Int]) -> [Float] {
     }
   }
   return out
-}
-
-/// Calls `body` with the base addresses of all of `arrays` at once (nested buffer accesses, one
-/// per array).
-private func withPointers<R>(
-  to arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R
-) -> R {
-  var pointers: [UnsafePointer<Float>] = []
-  pointers.reserveCapacity(arrays.count)
-  func nest(_ index: Int) -> R {
-    if index == arrays.count { return body(pointers) }
-    return arrays[index].withUnsafeBufferPointer { buffer in
-      pointers.append(buffer.start)
-      return nest(index + 1)
-    }
-  }
-  return nest(0)
 }
