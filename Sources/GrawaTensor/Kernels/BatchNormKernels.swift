@@ -169,6 +169,7 @@ enum BatchNormKernels {
   /// each on one thread (DenseNet's last block: one wide part, then many of 32 channels on 4x4
   /// maps). Every part's results are the same either way.
   static func forEachPart(_ layouts: [ChannelLayout], _ body: (Int) -> Void) {
+    if layouts.count == 1 { return body(0) }
     let sizes = layouts.map { $0.channels * $0.perChannel }
     let total = sizes.reduce(0, +)
     let threads = min(ComputeThreads.current, layouts.count)

@@ -262,30 +262,24 @@ extension Tensor {
       // input gradient's correction terms.
       var sumGradient = [Double](repeating: 0, count: channels)
       var sumProduct = [Double](repeating: 0, count: channels)
-      // The mask and every coefficient array, offset to part `k`'s first channel.
-      func withCoefficients(
-        _ k: Int, _ arrays: [[Float]],
-        _ body: (BatchNormKernels.ReLUMask?, [UnsafePointer<Float>]) -> Void
-      ) {
-        withPointers(to: arrays + [maskScale, maskShift]) { p in
-          let c0 = offsets[k]
-          let mask =
-            maskedByInput
-            ? BatchNormKernels.ReLUMask(
-              scale: p[arrays.count] + c0, shift: p[arrays.count + 1] + c0) : nil
-          body(mask, p[..<arrays.count].map { $0 + c0 })
-        }
+      // Part `k`'s view of the fused ReLU's mask, from the pointers to `maskScale` and `maskShift`.
+      func mask(_ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>, _ k: Int)
+        -> BatchNormKernels.ReLUMask?
+      {
+        guard maskedByInput else { return nil }
+        return BatchNormKernels.ReLUMask(scale: scale + offsets[k], shift: shift + offsets[k])
       }
       if needSums {
-        sumGradient.withUnsafeMutableBufferPointer { s in
-          sumProduct.withUnsafeMutableBufferPointer { p in
-            BatchNormKernels.forEachPart(layouts) { k in
-              inputs[k].scalars.withUnsafeBufferPointer { x in
-                partGradients[k].scalars.withUnsafeBufferPointer { dy in
-                  withCoefficients(k, [meanFloat]) { mask, c in
+        withPointers(to: [meanFloat, maskScale, maskShift]) { c in
+          sumGradient.withUnsafeMutableBufferPointer { s in
+            sumProduct.withUnsafeMutableBufferPointer { p in
+              BatchNormKernels.forEachPart(layouts) { k in
+                inputs[k].scalars.withUnsafeBufferPointer { x in
+                  partGradients[k].scalars.withUnsafeBufferPointer { dy in
                     BatchNormKernels.gradientSums(
-                      layouts[k], input: x.start, outputGradient: dy.start, mean: c[0],
-                      relu: mask, sumGradient: s.start + offsets[k],
+                      layouts[k], input: x.start, outputGradient: dy.start,
+                      mean: c[0] + offsets[k], relu: mask(c[1], c[2], k),
+                      sumGradient: s.start + offsets[k],
                       sumCenteredProduct: p.start + offsets[k])
                   }
                 }
@@ -311,15 +305,17 @@ extension Tensor {
           }
         }
         let counts = inputs.indices.map { needInput[$0] ? inputs[$0].count : 0 }
-        let dxParts = makeScalarArrays(counts: counts) { dx in
-          BatchNormKernels.forEachPart(layouts) { k in
-            guard needInput[k] else { return }
-            inputs[k].scalars.withUnsafeBufferPointer { x in
-              partGradients[k].scalars.withUnsafeBufferPointer { dy in
-                withCoefficients(k, [meanFloat, a, b, d]) { mask, c in
+        let dxParts = withPointers(to: [meanFloat, a, b, d, maskScale, maskShift]) { c in
+          makeScalarArrays(counts: counts) { dx in
+            BatchNormKernels.forEachPart(layouts) { k in
+              guard needInput[k] else { return }
+              let c0 = offsets[k]
+              inputs[k].scalars.withUnsafeBufferPointer { x in
+                partGradients[k].scalars.withUnsafeBufferPointer { dy in
                   BatchNormKernels.inputGradient(
-                    layouts[k], input: x.start, outputGradient: dy.start, mean: c[0], a: c[1],
-                    b: c[2], d: c[3], relu: mask, inputGradient: dx[k])
+                    layouts[k], input: x.start, outputGradient: dy.start, mean: c[0] + c0,
+                    a: c[1] + c0, b: c[2] + c0, d: c[3] + c0, relu: mask(c[4], c[5], k),
+                    inputGradient: dx[k])
                 }
               }
             }
